@@ -1,0 +1,35 @@
+"""Errors a user can cause, each shown as one `Error: …` line naming the file."""
+
+import click
+
+
+class BookletError(click.ClickException):
+    """A build failed for a reason the user can fix; exit status 1."""
+
+    exit_code = 1
+
+    def __init__(self, message, path=None, line=None):
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line else f"{path}: "
+        super().__init__(where + message)
+
+
+class SourceError(BookletError):
+    """The essay cannot be read or parsed."""
+
+
+class ConfigError(BookletError):
+    """The clinic settings are missing, malformed or mistyped."""
+
+
+class TemplateError(BookletError):
+    """A template is missing, broken or uses an undefined variable."""
+
+
+class RenderError(BookletError):
+    """Layout failed or referenced something it may not use."""
+
+
+class OutputError(BookletError):
+    """An output file cannot be written."""

@@ -1,0 +1,100 @@
+"""Lay out the booklet's HTML into pages with WeasyPrint, reading only what is allowed."""
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from .errors import RenderError
+
+
+@dataclass
+class Layout:
+    """Laid-out pages and what rendering had to say about them."""
+
+    document: object
+    warnings: list = field(default_factory=list)
+    refused: list = field(default_factory=list)
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@contextmanager
+def _weasyprint_messages():
+    """Collect WeasyPrint's warnings and errors instead of letting them print."""
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    saved = logger.propagate
+    logger.propagate = False
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved
+
+
+def _sort_messages(records, refused):
+    """Split WeasyPrint's log into (errors, warnings), dropping echoes of refusals."""
+    errors, warnings = [], []
+    for record in records:
+        message = record.getMessage().splitlines()[0]
+        if any(url in message for url in refused) or "refused: " in message:
+            continue  # the fetcher's refusal is reported once, by name
+        (errors if record.levelno >= logging.ERROR else warnings).append(message)
+    return errors, warnings
+
+
+def lay_out(html, base_url, roots, font_config=None):
+    """Lay out HTML into pages; only files under `roots` and data: URIs are read."""
+    from weasyprint import HTML
+
+    from .fetcher import SandboxFetcher
+
+    fetcher = SandboxFetcher(roots)
+    with _weasyprint_messages() as records:
+        try:
+            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                font_config=font_config, pdf_forms=True, pdf_tags=True
+            )
+        except RecursionError:
+            raise RenderError("the document is nested too deeply to lay out") from None
+    errors, warnings = _sort_messages(records, fetcher.refused)
+    if errors:
+        raise RenderError(errors[0])
+    return Layout(document, warnings, list(dict.fromkeys(fetcher.refused)))
+
+
+def write_pdf(layout, forms=True):
+    """The laid-out pages as PDF bytes: tagged, with bookmarks, links and (optionally) fields."""
+    document = layout.document
+    with _weasyprint_messages() as records:
+        # Attachments would be dated with the clock and read files at write time:
+        # a booklet never carries any.
+        document.metadata.attachments = []
+        pdf = document.write_pdf(
+            pdf_variant="pdf/ua-1",
+            pdf_identifier=True,
+            pdf_forms=forms,
+            finisher=_finish,
+        )
+    errors, warnings = _sort_messages(records, layout.document.url_fetcher.refused)
+    if errors:
+        raise RenderError(errors[0])
+    layout.warnings.extend(warnings)
+    return pdf
+
+
+def _finish(document, pdf):
+    """Show the title, not the file name, in the viewer's window bar (PDF/UA)."""
+    import pydyf
+
+    prefs = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+    prefs["DisplayDocTitle"] = "true"
+    pdf.catalog["ViewerPreferences"] = prefs

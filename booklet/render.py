@@ -1,0 +1,105 @@
+"""Render the essay and clinic details through the Jinja templates into one HTML document."""
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .errors import TemplateError
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+# paper: (reading page stylesheet, large-print stylesheet, sheet size in PDF points)
+PAPER = {
+    "a4": ("page-a5.css", "page-a4.css", (841.89, 595.28)),
+    "letter": ("page-half-letter.css", "page-letter.css", (792.0, 612.0)),
+}
+
+
+@dataclass(frozen=True)
+class Edition:
+    """How one copy of the booklet is laid out."""
+
+    paper: str = "a4"
+    large_print: bool = False
+    forms: bool = True
+
+    @property
+    def stylesheets(self):
+        """The stylesheets, in cascade order, from the templates folder."""
+        booklet_page, sheet_page, _ = PAPER[self.paper]
+        if self.large_print:
+            return ("booklet.css", sheet_page, "large-print.css")
+        return ("booklet.css", booklet_page)
+
+    @property
+    def css_class(self):
+        """Classes on <html>, for templates that want to tell editions apart."""
+        return f"paper-{self.paper}" + (" large-print" if self.large_print else "")
+
+    @property
+    def sheet_size(self):
+        """Landscape print sheet (width, height) in points."""
+        return PAPER[self.paper][2]
+
+
+def qr_code(website):
+    """The website as an SVG QR code data URI, or '' when there is no website."""
+    if not website:
+        return ""
+    import segno
+
+    return segno.make(website, error="m").svg_data_uri(dark="#111111", border=0)
+
+
+def make_environment(templates_dir):
+    """A Jinja environment that escapes everything and refuses undefined names."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES):
+    """Fill templates/booklet.html; return the HTML text."""
+    import jinja2
+    from markupsafe import Markup
+
+    templates_dir = Path(templates_dir).resolve()
+    environment = make_environment(templates_dir)
+    try:
+        template = environment.get_template("booklet.html")
+        return template.render(
+            essay=essay,
+            # The one place the essay's HTML is trusted: Markdown made it, raw HTML escaped.
+            essay_html=Markup(essay.html),
+            clinic=clinic,
+            edition=edition,
+            log_pages=log_pages,
+            qr_code=qr_code(clinic.website),
+            templates_url=templates_dir.as_uri() + "/",
+            version=__version__,
+        )
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(f"template not found: {error.name}", templates_dir) from None
+    except jinja2.TemplateSyntaxError as error:
+        path = Path(error.filename) if error.filename else templates_dir / str(error.name)
+        raise TemplateError(
+            f"template syntax error: {error.message}", path, error.lineno
+        ) from None
+    except (jinja2.UndefinedError, TypeError, AttributeError, ValueError) as error:
+        path, line = _template_frame(error, templates_dir)
+        raise TemplateError(f"template error: {error}", path, line) from None
+
+
+def _template_frame(error, templates_dir):
+    """The innermost template file and line an exception passed through."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename and Path(frame.filename).parent == templates_dir:
+            return Path(frame.filename), frame.lineno
+    return templates_dir / "booklet.html", None

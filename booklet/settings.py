@@ -1,0 +1,160 @@
+"""Read and validate the clinic settings (TOML)."""
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+PAPERS = ("a4", "letter")
+EDITIONS = ("reading", "print", "large-print")
+LOG_PAGES_RANGE = (1, 50)
+
+# key: (accepted types, what to call them in an error)
+KEYS = {
+    "name": (str, "a string"),
+    "address": (str, "a string"),
+    "phone": (str, "a string"),
+    "email": (str, "a string"),
+    "website": (str, "a string"),
+    "logo": (str, "a file name"),
+    "edition": (str, "a string"),
+    "review_date": ((str, dt.date), "a date or a string"),
+    "disclaimer": (str, "a string"),
+    "episode_log": (bool, "true or false"),
+    "log_pages": (int, "a whole number"),
+    "paper": (str, "a4 or letter"),
+    "large_print": (bool, "true or false"),
+    "editions": (list, "a list of edition names"),
+}
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic's details and its defaults for the command's options."""
+
+    path: Path | None = None
+    name: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    logo: Path | None = None
+    edition: str = ""
+    review_date: str = ""
+    disclaimer: str = ""
+    defaults: dict = field(default_factory=dict)
+
+    @property
+    def folder(self):
+        """The folder the logo may be read from, if any."""
+        return self.path.parent if self.path else None
+
+
+def _line_of(text, key):
+    """The line a top-level key is set on, for error messages."""
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def load_clinic(path):
+    """Read clinic settings from a TOML file; None gives an empty clinic."""
+    if path is None:
+        return Clinic()
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError("settings file not found", path) from None
+    except IsADirectoryError:
+        raise ConfigError("is a folder, not a settings file", path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("is not UTF-8 text", path) from None
+    except OSError as error:
+        raise ConfigError(error.strerror or str(error), path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None)
+        message = str(error).split(" (at line")[0]
+        raise ConfigError(f"not valid TOML: {message}", path, line) from None
+    return validate_clinic(data, path, text)
+
+
+def validate_clinic(data, path, text=""):
+    """Check every key's name and type and turn the data into a Clinic."""
+    for key, value in data.items():
+        line = _line_of(text, key)
+        if key not in KEYS:
+            known = ", ".join(KEYS)
+            raise ConfigError(f"unknown key '{key}' (known keys: {known})", path, line)
+        types, described = KEYS[key]
+        # bool is an int in Python; a log_pages of true is still a mistake.
+        if not isinstance(value, types) or (types is int and isinstance(value, bool)):
+            raise ConfigError(f"'{key}' must be {described}", path, line)
+    defaults = {}
+    if "episode_log" in data:
+        defaults["episode_log"] = data["episode_log"]
+    if "large_print" in data:
+        defaults["large_print"] = data["large_print"]
+    if "log_pages" in data:
+        low, high = LOG_PAGES_RANGE
+        if not low <= data["log_pages"] <= high:
+            raise ConfigError(
+                f"'log_pages' must be from {low} to {high}", path, _line_of(text, "log_pages")
+            )
+        defaults["log_pages"] = data["log_pages"]
+    if "paper" in data:
+        if data["paper"] not in PAPERS:
+            raise ConfigError("'paper' must be a4 or letter", path, _line_of(text, "paper"))
+        defaults["paper"] = data["paper"]
+    if "editions" in data:
+        bad = [e for e in data["editions"] if e not in EDITIONS]
+        if bad:
+            raise ConfigError(
+                f"'editions' has unknown edition {bad[0]!r} (known: {', '.join(EDITIONS)})",
+                path,
+                _line_of(text, "editions"),
+            )
+        defaults["editions"] = tuple(data["editions"])
+    website = data.get("website", "")
+    if website and not re.match(r"https?://[^\s/]+\.[^\s]+$", website):
+        raise ConfigError(
+            "'website' must be a full address such as https://example.org",
+            path,
+            _line_of(text, "website"),
+        )
+    email = data.get("email", "")
+    if email and not re.match(r"[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+        raise ConfigError("'email' is not an e-mail address", path, _line_of(text, "email"))
+    logo = None
+    if data.get("logo"):
+        logo = (path.parent / data["logo"]).resolve()
+        if not logo.is_relative_to(path.parent.resolve()):
+            raise ConfigError(
+                f"'logo' must be a file in the settings folder: {data['logo']}",
+                path,
+                _line_of(text, "logo"),
+            )
+        if not logo.is_file():
+            raise ConfigError(
+                f"'logo' file not found: {data['logo']}", path, _line_of(text, "logo")
+            )
+    review_date = data.get("review_date", "")
+    if isinstance(review_date, dt.date):
+        review_date = f"{review_date.day} {review_date:%B %Y}"
+    return Clinic(
+        path=path,
+        name=data.get("name", ""),
+        address=data.get("address", ""),
+        phone=data.get("phone", ""),
+        email=email,
+        website=website,
+        logo=logo,
+        edition=data.get("edition", ""),
+        review_date=review_date,
+        disclaimer=data.get("disclaimer", ""),
+        defaults=defaults,
+    )

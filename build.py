@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Build the patient booklet: `python build.py --help`."""
+
+import sys
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from booklet import __version__  # noqa: E402
+
+DEFAULT_SOURCE = ROOT / "content" / "essay.md"
+DEFAULT_CONFIG = ROOT / "content" / "clinic.toml"
+
+
+def _size(n):
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("source", type=click.Path(path_type=Path), default=DEFAULT_SOURCE, required=False)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Reading copy to write [default: dist/<source stem>.pdf].")
+@click.option("--episode-log/--no-episode-log", default=None,
+              help="Add the blank episode log at the back [default: off, or the settings' episode_log].")
+@click.option("--log-pages", type=click.IntRange(1, 50), default=None,
+              help="Pages of episode log, two episodes a page (1-50) [default: 2].")
+@click.option("--impose", is_flag=True,
+              help="Also write <output stem>-print.pdf: sheets to print double-sided, fold and staple.")
+@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default=None,
+              help="a4: A5 pages on A4 sheets; letter: half-letter pages on Letter sheets [default: a4].")
+@click.option("--large-print", is_flag=True, default=None,
+              help="Large-print edition: 18 pt type on full A4/Letter pages.")
+@click.option("--config", type=click.Path(path_type=Path),
+              help="Clinic settings (TOML) [default: content/clinic.toml if it exists].")
+@click.option("--templates", type=click.Path(path_type=Path), default=None,
+              help="Folder of Jinja templates and CSS [default: templates/].")
+@click.option("--strict", is_flag=True,
+              help="Fail, instead of warn, when the essay or templates refer to a file or URL they may not use.")
+@click.option("--max-size", type=click.IntRange(1), default=2_000_000, show_default=True,
+              help="Largest essay file accepted, in bytes.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+@click.version_option(__version__, "--version", prog_name="booklet")
+def main(source, output, episode_log, log_pages, impose, paper, large_print, config,
+         templates, strict, max_size, quiet):
+    """Turn the essay's Markdown (SOURCE, default content/essay.md) into a printable booklet PDF."""
+    from booklet.pipeline import Request, build
+    from booklet.render import TEMPLATES
+    from booklet.settings import load_clinic
+
+    if config is None and DEFAULT_CONFIG.is_file():
+        config = DEFAULT_CONFIG
+    clinic = load_clinic(config)
+    defaults = clinic.defaults
+    if episode_log is None:
+        episode_log = defaults.get("episode_log", False) or log_pages is not None
+    if log_pages is None:
+        log_pages = defaults.get("log_pages", 2)
+    paper = (paper or defaults.get("paper", "a4")).lower()
+    if large_print is None:
+        large_print = defaults.get("large_print", False)
+    if large_print and impose:
+        raise click.UsageError(
+            "--large-print pages are already sheet-sized; print the reading copy "
+            "double-sided instead of --impose."
+        )
+    if output is None:
+        output = ROOT / "dist" / f"{source.stem}{'-large-print' if large_print else ''}.pdf"
+    request = Request(
+        source=source,
+        output=output,
+        clinic=clinic,
+        log_pages=log_pages if episode_log else 0,
+        paper=paper,
+        large_print=large_print,
+        impose=impose,
+        strict=strict,
+        templates=(templates or TEMPLATES).resolve(),
+        max_bytes=max_size,
+    )
+    written, warnings = build(request)
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if not quiet:
+        for item in written:
+            click.echo(f"Wrote {item.path} ({item.kind}, {item.pages} "
+                       f"{'sheet sides' if item.kind == 'print sheets' else 'pages'}, {_size(item.size)})")
+        if impose:
+            click.echo("To print: double-sided, flip on short edge, then fold in half and staple at the fold.")
+
+
+if __name__ == "__main__":
+    main()
