@@ -4,6 +4,7 @@ import re
 from io import BytesIO
 
 FIELD_FONT = re.compile(rb"/([^\s/]+)\s+([\d.]+)\s+Tf")
+FILL_COLOUR = re.compile(rb"([\d.]+(?:\s+[\d.]+){0,3})\s+(g|rg|k)\b")
 
 
 def use_standard_field_font(pdf_bytes):
@@ -27,9 +28,15 @@ def use_standard_field_font(pdf_bytes):
     field_fonts = set()
     for field in acroform.Fields:
         appearance = bytes(field.get("/DA", b""))
-        for match in FIELD_FONT.finditer(appearance):
-            field_fonts.add("/" + match[1].decode())
-        field.DA = pikepdf.String(FIELD_FONT.sub(rb"/Helv \2 Tf", appearance))
+        font = FIELD_FONT.search(appearance)
+        if font:
+            field_fonts.add("/" + font[1].decode())
+        # A field's DA may hold only a font and a colour: WeasyPrint's graphics
+        # state ("/a1.0 gs") names a resource the form's DR does not have.
+        size = font[2].decode() if font else "0"
+        colour = FILL_COLOUR.search(appearance)
+        colour = colour[0].decode() if colour else "0 g"
+        field.DA = pikepdf.String(f"/Helv {size} Tf {colour}")
     for page in pdf.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font")
         if fonts is None:

@@ -1,0 +1,105 @@
+"""Shared helpers: build booklets in-process and read them back with real PDF libraries."""
+
+import re
+import sys
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import build as cli  # noqa: E402
+from booklet.pipeline import Request, build_pdfs  # noqa: E402
+from booklet.settings import load_clinic  # noqa: E402
+
+ESSAY = ROOT / "content" / "essay.md"
+SEED = ROOT.parent / "shared" / "seed" / "000_0616dba1035fca17.txt"
+EXAMPLE_CLINIC = ROOT / "content" / "clinic.example.toml"
+MM = 72 / 25.4
+
+
+def run_cli(*args):
+    """Run `python build.py ARGS` in-process; stdout and stderr apart."""
+    return CliRunner().invoke(cli.main, [str(a) for a in args], catch_exceptions=False)
+
+
+def make_pdfs(tmp_path, source=ESSAY, config=None, **options):
+    """Build in-process; return ({kind: bytes}, warnings). Any warning fails the caller."""
+    request = Request(
+        source=Path(source),
+        output=tmp_path / "out.pdf",
+        clinic=load_clinic(config),
+        **options,
+    )
+    outputs, described, warnings = build_pdfs(request)
+    return {kind: outputs[path] for path, _, kind in described}, warnings
+
+
+def build_clean(tmp_path, **options):
+    """Build and insist WeasyPrint and the fetcher had nothing to warn about."""
+    pdfs, warnings = make_pdfs(tmp_path, **options)
+    assert warnings == []
+    return pdfs
+
+
+def page_texts(data):
+    """Text of every page as a reader extracts it."""
+    document = pdfium.PdfDocument(data)
+    texts = [page.get_textpage().get_text_range() for page in document]
+    document.close()
+    return texts
+
+
+def page_sizes(data):
+    """(width, height) of every page in points."""
+    document = pdfium.PdfDocument(data)
+    sizes = [tuple(round(v, 1) for v in page.get_size()) for page in document]
+    document.close()
+    return sizes
+
+
+def flatten(text):
+    """Text with line-break hyphens, typographic quotes and spacing normalised."""
+    text = text.replace("\r", "")
+    text = re.sub(r"[\u2010\u00ad-]\n", "", text)  # a hyphen the line break made
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\ufffe", "")
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def body_text(texts):
+    """The pages' text joined without the margin boxes (running head, page number)."""
+    bodies = []
+    for text in texts:
+        lines = text.replace("\r", "").rstrip().splitlines()
+        if lines and lines[-1].strip().isdigit():
+            lines.pop()  # page number
+        if len(lines) > 1 and len(lines[-1]) < 60 and not lines[-1].rstrip().endswith((".", "!")):
+            lines.pop()  # running head
+        bodies.append("\n".join(lines))
+    return flatten("\n".join(bodies))
+
+
+def seed_paragraphs():
+    """The essay's paragraphs (not headings) as the seed has them."""
+    blocks = [b.strip() for b in SEED.read_text().split("\n\n") if b.strip()]
+    return [b for b in blocks if len(b) > 80]
+
+
+@pytest.fixture
+def pdf_file(tmp_path):
+    """Open bytes with pikepdf, closing afterwards."""
+    opened = []
+
+    def open_(data):
+        pdf = pikepdf.open(__import__("io").BytesIO(data))
+        opened.append(pdf)
+        return pdf
+
+    yield open_
+    for pdf in opened:
+        pdf.close()
