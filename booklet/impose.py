@@ -47,7 +47,9 @@ def impose(pdf_bytes, sheet_size, title=""):
             y = (sheet_height - height) / 2
             if number not in forms:
                 forms[number] = sheets.copy_foreign(page.as_form_xobject())
-            name = sheet.add_resource(forms[number], pikepdf.Name.XObject, prefix="Page")
+            # Named by page number, not add_resource()'s random prefix: same input, same bytes.
+            name = f"/Page{number}"
+            sheet.add_resource(forms[number], pikepdf.Name.XObject, name)
             sheet.contents_add(
                 pikepdf.Stream(sheets, f"q 1 0 0 1 {x:.3f} {y:.3f} cm {name} Do Q\n".encode()),
                 prepend=False,

@@ -1,0 +1,85 @@
+"""The command: options, messages, exit codes and files left behind."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ESSAY, EXAMPLE_CLINIC, ROOT, page_texts, run_cli
+
+
+def test_builds_the_reading_copy_and_says_what_it_wrote(tmp_path):
+    out = tmp_path / "nested" / "folder" / "booklet.pdf"
+    result = run_cli(ESSAY, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"Wrote {out} (reading copy, 7 pages, ")
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert sorted(os.listdir(out.parent)) == ["booklet.pdf"]
+
+
+def test_impose_writes_print_sheets_beside_and_explains_printing(tmp_path):
+    out = tmp_path / "handout.pdf"
+    result = run_cli(ESSAY, "-o", out, "--episode-log", "--log-pages", "1", "--impose")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "handout-print.pdf").is_file()
+    assert "flip on short edge" in result.stdout
+    assert "fold" in result.stdout and "staple" in result.stdout
+
+
+def test_settings_supply_option_defaults(tmp_path):
+    out = tmp_path / "b.pdf"
+    result = run_cli(ESSAY, "-o", out, "--config", EXAMPLE_CLINIC)
+    assert result.exit_code == 0, result.output
+    texts = page_texts(out.read_bytes())
+    assert sum("Episode log · page" in t for t in texts) == 2  # episode_log = true, log_pages = 2
+    result = run_cli(ESSAY, "-o", out, "--config", EXAMPLE_CLINIC, "--no-episode-log")
+    assert not any("Episode log · page" in t for t in page_texts(out.read_bytes()))
+
+
+def test_help_lists_every_option():
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    for option in ("-o, --output", "--episode-log / --no-episode-log", "--log-pages",
+                   "--impose", "--paper", "--large-print", "--config", "--templates",
+                   "--strict", "--max-size", "-h, --help", "--version"):
+        assert option in result.stdout, option
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "booklet, version 1.0.0"
+
+
+def test_help_does_not_import_weasyprint():
+    code = "import runpy, sys; sys.argv=['build.py','--help']\n" \
+           "try: runpy.run_path('build.py', run_name='__main__')\nexcept SystemExit: pass\n" \
+           "assert 'weasyprint' not in sys.modules and 'pikepdf' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--log-pages", "0"], "Invalid value for '--log-pages'"),
+    (["--log-pages", "51"], "Invalid value for '--log-pages'"),
+    (["--paper", "a3"], "Invalid value for '--paper'"),
+    (["--large-print", "--impose"], "--large-print pages are already sheet-sized"),
+    (["--nonsense"], "No such option '--nonsense'"),
+])
+def test_usage_errors_exit_2(tmp_path, args, message):
+    out = tmp_path / "x.pdf"
+    result = run_cli(ESSAY, "-o", out, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not out.exists()
+
+
+def test_real_process_error_is_one_line_without_traceback(tmp_path):
+    missing = tmp_path / "nope.md"
+    process = subprocess.run(
+        [sys.executable, "build.py", str(missing), "-o", str(tmp_path / "x.pdf")],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert process.returncode == 1
+    assert process.stderr == f"Error: {missing}: file not found\n"
+    assert process.stdout == ""
