@@ -21,30 +21,79 @@ def _size(n):
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("source", type=click.Path(path_type=Path), default=DEFAULT_SOURCE, required=False)
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Reading copy to write [default: dist/<source stem>.pdf].")
-@click.option("--episode-log/--no-episode-log", default=None,
-              help="Add the blank episode log at the back [default: off, or the settings' episode_log].")
-@click.option("--log-pages", type=click.IntRange(1, 50), default=None,
-              help="Pages of episode log, two episodes a page (1-50) [default: 2].")
-@click.option("--impose", is_flag=True,
-              help="Also write <output stem>-print.pdf: sheets to print double-sided, fold and staple.")
-@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default=None,
-              help="a4: A5 pages on A4 sheets; letter: half-letter pages on Letter sheets [default: a4].")
-@click.option("--large-print", is_flag=True, default=None,
-              help="Large-print edition: 18 pt type on full A4/Letter pages.")
-@click.option("--config", type=click.Path(path_type=Path),
-              help="Clinic settings (TOML) [default: content/clinic.toml if it exists].")
-@click.option("--templates", type=click.Path(path_type=Path), default=None,
-              help="Folder of Jinja templates and CSS [default: templates/].")
-@click.option("--strict", is_flag=True,
-              help="Fail, instead of warn, when the essay or templates refer to a file or URL they may not use.")
-@click.option("--max-size", type=click.IntRange(1), default=2_000_000, show_default=True,
-              help="Largest essay file accepted, in bytes.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Reading copy to write [default: dist/<source stem>.pdf].",
+)
+@click.option(
+    "--episode-log/--no-episode-log",
+    default=None,
+    help="Add the blank episode log at the back [default: off, or the settings' episode_log].",
+)
+@click.option(
+    "--log-pages",
+    type=click.IntRange(1, 50),
+    default=None,
+    help="Pages of episode log, two episodes a page (1-50) [default: 2].",
+)
+@click.option(
+    "--impose",
+    is_flag=True,
+    help="Also write <output stem>-print.pdf: sheets to print double-sided, fold and staple.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    default=None,
+    help="a4: A5 pages on A4 sheets; letter: half-letter pages on Letter sheets [default: a4].",
+)
+@click.option(
+    "--large-print",
+    is_flag=True,
+    default=None,
+    help="Large-print edition: 18 pt type on full A4/Letter pages.",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    help="Clinic settings (TOML) [default: content/clinic.toml if it exists].",
+)
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of Jinja templates and CSS [default: templates/].",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail, not warn, when the essay or templates refer to a file or URL they may not use.",
+)
+@click.option(
+    "--max-size",
+    type=click.IntRange(1),
+    default=2_000_000,
+    show_default=True,
+    help="Largest essay file accepted, in bytes.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.version_option(__version__, "--version", prog_name="booklet")
-def main(source, output, episode_log, log_pages, impose, paper, large_print, config,
-         templates, strict, max_size, quiet):
+def main(
+    source,
+    output,
+    episode_log,
+    log_pages,
+    impose,
+    paper,
+    large_print,
+    config,
+    templates,
+    strict,
+    max_size,
+    quiet,
+):
     """Turn the essay's Markdown (SOURCE, default content/essay.md) into a printable booklet PDF."""
     from booklet.pipeline import Request, build
     from booklet.render import TEMPLATES
@@ -85,10 +134,15 @@ def main(source, output, episode_log, log_pages, impose, paper, large_print, con
         click.echo(f"Warning: {warning}", err=True)
     if not quiet:
         for item in written:
-            click.echo(f"Wrote {item.path} ({item.kind}, {item.pages} "
-                       f"{'sheet sides' if item.kind == 'print sheets' else 'pages'}, {_size(item.size)})")
+            click.echo(
+                f"Wrote {item.path} ({item.kind}, {item.pages} "
+                f"{'sheet sides' if item.kind == 'print sheets' else 'pages'}, {_size(item.size)})"
+            )
         if impose:
-            click.echo("To print: double-sided, flip on short edge, then fold in half and staple at the fold.")
+            click.echo(
+                "To print: double-sided, flip on short edge, "
+                "then fold in half and staple at the fold."
+            )
 
 
 if __name__ == "__main__":

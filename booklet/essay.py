@@ -37,8 +37,7 @@ def read_source(path, max_bytes=MAX_BYTES):
             raise SourceError("is a folder, not a Markdown file", path)
         if size > max_bytes:
             raise SourceError(
-                f"is {size:,} bytes, over the {max_bytes:,}-byte limit "
-                "(raise it with --max-size)",
+                f"is {size:,} bytes, over the {max_bytes:,}-byte limit (raise it with --max-size)",
                 path,
             )
         data = path.read_bytes()
@@ -86,9 +85,7 @@ def check_front_matter(meta, path, text):
         line = _line_of(text, key)
         if key not in FRONT_MATTER_KEYS:
             known = ", ".join(FRONT_MATTER_KEYS)
-            raise SourceError(
-                f"unknown front-matter key '{key}' (known keys: {known})", path, line
-            )
+            raise SourceError(f"unknown front-matter key '{key}' (known keys: {known})", path, line)
         if key == "keywords":
             if isinstance(value, str):
                 value = [k.strip() for k in value.split(",") if k.strip()]
@@ -99,7 +96,9 @@ def check_front_matter(meta, path, text):
             clean[key] = str(value).strip()
         else:
             raise SourceError(f"'{key}' must be text", path, line)
-    if "language" in clean and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", clean["language"]):
+    if "language" in clean and not re.fullmatch(
+        r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", clean["language"]
+    ):
         raise SourceError(
             f"'language' must be a language tag such as en or en-GB, not {clean['language']!r}",
             path,

@@ -54,7 +54,9 @@ def impose(pdf_bytes, sheet_size, title=""):
                 pikepdf.Stream(sheets, f"q 1 0 0 1 {x:.3f} {y:.3f} cm {name} Do Q\n".encode()),
                 prepend=False,
             )
-    sheets.docinfo["/Title"] = pikepdf.String(f"{title} (print sheets)" if title else "Print sheets")
+    sheets.docinfo["/Title"] = pikepdf.String(
+        f"{title} (print sheets)" if title else "Print sheets"
+    )
     sheets.docinfo["/Producer"] = pikepdf.String("booklet")
     out = BytesIO()
     sheets.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)

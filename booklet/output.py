@@ -17,9 +17,7 @@ def write_files(outputs):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if path.is_dir():
                     raise OutputError("is a folder, not a file name for the PDF", path)
-                fd, temp = tempfile.mkstemp(
-                    dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-                )
+                fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             except (FileExistsError, NotADirectoryError):
                 raise OutputError("cannot create the folder: a file is in the way", path) from None
             except OSError as error:

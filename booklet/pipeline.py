@@ -76,7 +76,5 @@ def build(request, font_config=None):
 
     outputs, described, warnings = build_pdfs(request, font_config)
     write_files(outputs)
-    written = [
-        Written(path, pages, len(outputs[path]), kind) for path, pages, kind in described
-    ]
+    written = [Written(path, pages, len(outputs[path]), kind) for path, pages, kind in described]
     return written, warnings

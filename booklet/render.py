@@ -89,9 +89,7 @@ def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES):
         raise TemplateError(f"template not found: {error.name}", templates_dir) from None
     except jinja2.TemplateSyntaxError as error:
         path = Path(error.filename) if error.filename else templates_dir / str(error.name)
-        raise TemplateError(
-            f"template syntax error: {error.message}", path, error.lineno
-        ) from None
+        raise TemplateError(f"template syntax error: {error.message}", path, error.lineno) from None
     except (jinja2.UndefinedError, TypeError, AttributeError, ValueError) as error:
         path, line = _template_frame(error, templates_dir)
         raise TemplateError(f"template error: {error}", path, line) from None

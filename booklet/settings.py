@@ -77,8 +77,14 @@ def load_clinic(path):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        message = str(error).split(" (at line")[0]
+        where = re.search(r"\(at line (\d+)", str(error))
+        if where:
+            line = int(where[1])
+        elif "end of document" in str(error):
+            line = max(1, len(text.rstrip("\n").split("\n")))
+        else:
+            line = None
+        message = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(error))
         raise ConfigError(f"not valid TOML: {message}", path, line) from None
     return validate_clinic(data, path, text)
 

@@ -40,9 +40,20 @@ def test_settings_supply_option_defaults(tmp_path):
 def test_help_lists_every_option():
     result = run_cli("--help")
     assert result.exit_code == 0
-    for option in ("-o, --output", "--episode-log / --no-episode-log", "--log-pages",
-                   "--impose", "--paper", "--large-print", "--config", "--templates",
-                   "--strict", "--max-size", "-h, --help", "--version"):
+    for option in (
+        "-o, --output",
+        "--episode-log / --no-episode-log",
+        "--log-pages",
+        "--impose",
+        "--paper",
+        "--large-print",
+        "--config",
+        "--templates",
+        "--strict",
+        "--max-size",
+        "-h, --help",
+        "--version",
+    ):
         assert option in result.stdout, option
 
 
@@ -53,19 +64,24 @@ def test_version():
 
 
 def test_help_does_not_import_weasyprint():
-    code = "import runpy, sys; sys.argv=['build.py','--help']\n" \
-           "try: runpy.run_path('build.py', run_name='__main__')\nexcept SystemExit: pass\n" \
-           "assert 'weasyprint' not in sys.modules and 'pikepdf' not in sys.modules"
+    code = (
+        "import runpy, sys; sys.argv=['build.py','--help']\n"
+        "try: runpy.run_path('build.py', run_name='__main__')\nexcept SystemExit: pass\n"
+        "assert 'weasyprint' not in sys.modules and 'pikepdf' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--log-pages", "0"], "Invalid value for '--log-pages'"),
-    (["--log-pages", "51"], "Invalid value for '--log-pages'"),
-    (["--paper", "a3"], "Invalid value for '--paper'"),
-    (["--large-print", "--impose"], "--large-print pages are already sheet-sized"),
-    (["--nonsense"], "No such option '--nonsense'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--log-pages", "0"], "Invalid value for '--log-pages'"),
+        (["--log-pages", "51"], "Invalid value for '--log-pages'"),
+        (["--paper", "a3"], "Invalid value for '--paper'"),
+        (["--large-print", "--impose"], "--large-print pages are already sheet-sized"),
+        (["--nonsense"], "No such option '--nonsense'"),
+    ],
+)
 def test_usage_errors_exit_2(tmp_path, args, message):
     out = tmp_path / "x.pdf"
     result = run_cli(ESSAY, "-o", out, *args)
@@ -78,7 +94,9 @@ def test_real_process_error_is_one_line_without_traceback(tmp_path):
     missing = tmp_path / "nope.md"
     process = subprocess.run(
         [sys.executable, "build.py", str(missing), "-o", str(tmp_path / "x.pdf")],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert process.returncode == 1
     assert process.stderr == f"Error: {missing}: file not found\n"

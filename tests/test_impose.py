@@ -63,10 +63,13 @@ def test_sheet_order_spelled_out_for_eight_pages():
     assert booklet_order(6) == [1, 2, 3, 4, 5, None, None, 6]
 
 
-@pytest.mark.parametrize(("paper", "sheet", "page"), [
-    ("a4", A4_LANDSCAPE, "148mm 210mm"),
-    ("letter", LETTER_LANDSCAPE, "5.5in 8.5in"),
-])
+@pytest.mark.parametrize(
+    ("paper", "sheet", "page"),
+    [
+        ("a4", A4_LANDSCAPE, "148mm 210mm"),
+        ("letter", LETTER_LANDSCAPE, "5.5in 8.5in"),
+    ],
+)
 def test_sheet_sizes_and_pages_meet_at_the_fold(paper, sheet, page):
     sheets = impose(marked_pages(4, page), sheet)
     assert set(page_sizes(sheets)) == {sheet}

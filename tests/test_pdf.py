@@ -7,8 +7,8 @@ import pikepdf
 import pytest
 from conftest import (
     EXAMPLE_CLINIC,
-    body_text,
     MM,
+    body_text,
     build_clean,
     flatten,
     page_sizes,
@@ -161,8 +161,18 @@ def test_fifty_log_pages(tmp_path):
     assert "Episode 100" in texts[-2]
 
 
-FIELDS = ("date", "start", "duration", "pain", "stress", "sitting", "where", "trigger",
-          "helped", "notes")
+FIELDS = (
+    "date",
+    "start",
+    "duration",
+    "pain",
+    "stress",
+    "sitting",
+    "where",
+    "trigger",
+    "helped",
+    "notes",
+)
 
 
 def test_log_fields_are_fillable_and_named(with_log, pdf_file):
@@ -247,8 +257,9 @@ def test_form_fills_in_pdfium(with_log, tmp_path):
     document.init_forms()
     assert document.get_formtype() == pdfium.raw.FORMTYPE_ACRO_FORM
     log_page = next(
-        i for i in range(len(document)) if "Episode log · page 1 of 2" in
-        document[i].get_textpage().get_text_range()
+        i
+        for i in range(len(document))
+        if "Episode log · page 1 of 2" in document[i].get_textpage().get_text_range()
     )
     blank = document[log_page].render(scale=1, may_draw_forms=False).to_pil().convert("L")
     filled = document[log_page].render(scale=1, may_draw_forms=True).to_pil().convert("L")

@@ -1,11 +1,10 @@
 """Hostile references never reach the PDF or the network; bad input is one clear line."""
 
 import hashlib
-import io
 import http.server
+import io
 import shutil
 import threading
-import zlib
 
 import pikepdf
 import pytest
@@ -94,20 +93,27 @@ def leaks(data):
 def attachments(data):
     pdf = pikepdf.open(io.BytesIO(data))
     names = pdf.Root.get("/Names", {})
-    files = [str(a.Subtype) for p in pdf.pages for a in p.get("/Annots", [])
-             if a.Subtype == "/FileAttachment"]
+    files = [
+        str(a.Subtype)
+        for p in pdf.pages
+        for a in p.get("/Annots", [])
+        if a.Subtype == "/FileAttachment"
+    ]
     return ("/EmbeddedFiles" in names) or bool(files)
 
 
-@pytest.mark.parametrize("reference", [
-    "{outside}/secret.png",            # absolute path
-    "file://{outside}/secret.png",     # file URL outside
-    "../outside/secret.png",           # ..
-    "%2e%2e/outside/secret.png",       # percent-encoded ..
-    "%2E%2E%2Foutside%2Fsecret.png",   # percent-encoded slashes too
-    "link.png",                        # symlink out of the folder
-    "file://localhost{outside}/secret.png",
-])
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "{outside}/secret.png",  # absolute path
+        "file://{outside}/secret.png",  # file URL outside
+        "../outside/secret.png",  # ..
+        "%2e%2e/outside/secret.png",  # percent-encoded ..
+        "%2E%2E%2Foutside%2Fsecret.png",  # percent-encoded slashes too
+        "link.png",  # symlink out of the folder
+        "file://localhost{outside}/secret.png",
+    ],
+)
 def test_markdown_image_outside_the_folder_is_refused(layout, reference):
     tmp_path, essay_dir, _ = layout
     reference = reference.format(outside=tmp_path / "outside")
@@ -117,8 +123,9 @@ def test_markdown_image_outside_the_folder_is_refused(layout, reference):
     assert not leaks(data)
     assert len(warnings) == 1 and warnings[0].startswith("refused to read ")
     pdf = pikepdf.open(io.BytesIO(data))
-    images = [o for o in pdf.objects
-              if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+    images = [
+        o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"
+    ]
     assert len(images) == 1  # the image inside the folder, and only that one
 
 
@@ -131,15 +138,18 @@ def test_http_image_is_never_requested(layout, server):
     assert not leaks(pdfs["reading copy"])
 
 
-@pytest.mark.parametrize("css", [
-    "@import url({outside_url}/secret.css);",
-    "@import url({server}/remote.css);",
-    "@font-face {{ font-family: X; src: url({outside_url}/secret.png); }} body {{ font-family: X }}",
-    "@font-face {{ font-family: Y; src: url({server}/font.ttf); }} body {{ font-family: Y }}",
-    ".essay {{ background: url({outside_url}/secret.png); }}",
-    ".essay {{ background: url({server}/bg.png); }}",
-    ".essay {{ background: url(../outside/secret.png); }}",
-])
+@pytest.mark.parametrize(
+    "css",
+    [
+        "@import url({outside_url}/secret.css);",
+        "@import url({server}/remote.css);",
+        "@font-face {{ font-family: X; src: url({outside_url}/secret.png); }} body {{ font-family: X }}",
+        "@font-face {{ font-family: Y; src: url({server}/font.ttf); }} body {{ font-family: Y }}",
+        ".essay {{ background: url({outside_url}/secret.png); }}",
+        ".essay {{ background: url({server}/bg.png); }}",
+        ".essay {{ background: url(../outside/secret.png); }}",
+    ],
+)
 def test_stylesheet_references_are_refused(layout, server, css):
     tmp_path, essay_dir, templates = layout
     outside_url = (tmp_path / "outside").as_uri()
@@ -153,11 +163,14 @@ def test_stylesheet_references_are_refused(layout, server, css):
     assert not leaks(pdfs["reading copy"])
 
 
-@pytest.mark.parametrize("tag", [
-    '<link rel="attachment" href="{outside_url}/secret.png">',
-    '<link rel="attachment" href="{server}/file.bin">',
-    '<a rel="attachment" href="{outside_url}/secret.png">file</a>',
-])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<link rel="attachment" href="{outside_url}/secret.png">',
+        '<link rel="attachment" href="{server}/file.bin">',
+        '<a rel="attachment" href="{outside_url}/secret.png">file</a>',
+    ],
+)
 def test_attachments_cannot_embed_anything_from_outside(layout, server, tag):
     tmp_path, essay_dir, templates = layout
     outside_url = (tmp_path / "outside").as_uri()
@@ -202,14 +215,26 @@ def test_same_inputs_give_identical_bytes(tmp_path):
     for run in range(2):
         out = tmp_path / f"run{run}" / "b.pdf"
         subprocess.run(
-            [sys.executable, "build.py", str(ESSAY), "-o", str(out), "--config",
-             str(ROOT / "content" / "clinic.example.toml"), "--impose"],
-            cwd=ROOT, check=True, capture_output=True,
+            [
+                sys.executable,
+                "build.py",
+                str(ESSAY),
+                "-o",
+                str(out),
+                "--config",
+                str(ROOT / "content" / "clinic.example.toml"),
+                "--impose",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
-        hashes.append(tuple(
-            hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in (out, out.with_name("b-print.pdf"))
-        ))
+        hashes.append(
+            tuple(
+                hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (out, out.with_name("b-print.pdf"))
+            )
+        )
     assert hashes[0] == hashes[1]
 
 
@@ -230,4 +255,3 @@ def test_no_temporary_files_left_when_interrupted(tmp_path, monkeypatch):
     monkeypatch.setattr(output.os, "replace", real_replace)
     assert target.read_bytes() == b"old booklet"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.pdf"]
-

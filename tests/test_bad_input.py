@@ -1,0 +1,222 @@
+"""Every bad input is one clear line naming the file, exit 1, old outputs untouched."""
+
+import os
+
+import pytest
+from conftest import ESSAY, ROOT, run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+GOOD = ESSAY.read_text()
+
+
+def write(path, content):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+CASES = {
+    # name: (files to create {relative path: content}, args, expected message)
+    "missing source": ({}, ["missing.md"], "{t}/missing.md: file not found"),
+    "source is a folder": (
+        {"folder/x": "x"},
+        ["folder"],
+        "{t}/folder: is a folder, not a Markdown file",
+    ),
+    "binary source": ({"e.md": b"\x89PNG\x00\x00"}, ["e.md"], "{t}/e.md: is a binary file"),
+    "not UTF-8": (
+        {"e.md": "---\ntitle: x\n---\n\ncaf\xe9\n".encode("latin-1")},
+        ["e.md"],
+        "{t}/e.md:5: is not UTF-8 text",
+    ),
+    "empty essay": (
+        {"e.md": "---\ntitle: x\n---\n\n  \n"},
+        ["e.md"],
+        "{t}/e.md: the essay is empty",
+    ),
+    "front matter never ends": (
+        {"e.md": "---\ntitle: x\n\nText"},
+        ["e.md"],
+        "{t}/e.md:1: front matter starts with '---' but never ends",
+    ),
+    "broken front matter": (
+        {"e.md": "---\ntitle: [x\n---\n\nText\n"},
+        ["e.md"],
+        "{t}/e.md:3: front matter is not valid YAML",
+    ),
+    "unknown front matter key": (
+        {"e.md": "---\ntitle: x\ncolour: red\n---\n\nText\n"},
+        ["e.md"],
+        "{t}/e.md:3: unknown front-matter key 'colour'",
+    ),
+    "no title": ({"e.md": "Just text.\n"}, ["e.md"], "{t}/e.md: no title"),
+    "too big": (
+        {"e.md": "# T\n\n" + "word " * 1000},
+        ["e.md", "--max-size", "100"],
+        "{t}/e.md: is 5,005 bytes, over the 100-byte limit (raise it with --max-size)",
+    ),
+    "broken TOML": (
+        {"c.toml": "name = 'x\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:1: not valid TOML",
+    ),
+    "unknown setting": (
+        {"c.toml": "name = 'x'\ncolor = 'red'\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:2: unknown key 'color'",
+    ),
+    "mistyped setting": (
+        {"c.toml": "log_pages = 'two'\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:1: 'log_pages' must be a whole number",
+    ),
+    "setting out of range": (
+        {"c.toml": "log_pages = 99\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:1: 'log_pages' must be from 1 to 50",
+    ),
+    "missing settings": ({}, ["--config", "none.toml"], "{t}/none.toml: settings file not found"),
+    "missing logo": (
+        {"c.toml": "logo = 'logo.png'\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:1: 'logo' file not found: logo.png",
+    ),
+    "logo outside": (
+        {"c.toml": "logo = '../x.png'\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:1: 'logo' must be a file in the settings folder",
+    ),
+    "bad website": (
+        {"c.toml": "website = 'example'\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:1: 'website' must be a full address",
+    ),
+    "bad image": (
+        {"c.toml": "name = 'C'\nlogo = 'logo.png'\n", "logo.png": b"not a png"},
+        ["--config", "c.toml"],
+        "Failed to load image at 'file://{t}/logo.png'",
+    ),
+    "broken template": (
+        {"tpl/booklet.html": "{% include 'missing.html' %}"},
+        ["--templates", "tpl"],
+        "{t}/tpl: template not found: missing.html",
+    ),
+    "template syntax": (
+        {"tpl/booklet.html": "<p>\n{% if %}\n"},
+        ["--templates", "tpl"],
+        "{t}/tpl/booklet.html:2: template syntax error",
+    ),
+    "undefined variable": (
+        {"tpl/booklet.html": "<p>\n{{ clinic.fax }}\n"},
+        ["--templates", "tpl"],
+        "{t}/tpl/booklet.html:2: template error: ",
+    ),
+    "output under a file": (
+        {"afile": "x"},
+        ["-o", "afile/b.pdf"],
+        "{t}/afile/b.pdf: cannot create the folder: a file is in the way",
+    ),
+    "output is a folder": ({"out.pdf/x": "x"}, ["-o", "out.pdf"], "{t}/out.pdf: is a folder"),
+    "too many brackets": (
+        {"e.md": "# T\n\n" + "[" * 5000},
+        ["e.md"],
+        "{t}/e.md:3: one paragraph has 5,000 '[' characters",
+    ),
+    "list nested too deep": (
+        {"e.md": "# T\n\n" + "".join("  " * i + "- x\n" for i in range(60))},
+        ["e.md"],
+        "is indented",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_is_one_clear_line(tmp_path, monkeypatch, name):
+    files, args, expected = CASES[name]
+    monkeypatch.chdir(tmp_path)
+    for relative, content in files.items():
+        write(tmp_path / relative, content)
+    if not any(a.endswith(".md") or a == "folder" for a in args):
+        args = [str(ESSAY), *args]
+    old = write(tmp_path / "old" / "b.pdf", b"%PDF-old booklet")
+    if "-o" not in args:
+        args = [*args, "-o", str(old)]
+    before = sorted(os.listdir(tmp_path))
+    result = run_cli(*args)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    # files are named as the user typed them (relative here), or resolved when found
+    assert expected.format(t=tmp_path) in lines[0] or expected.replace("{t}/", "") in lines[0]
+    assert "Traceback" not in result.output
+    assert old.read_bytes() == b"%PDF-old booklet"
+    assert sorted(os.listdir(tmp_path)) == before
+    assert os.listdir(tmp_path / "old") == ["b.pdf"]
+
+
+def test_pathological_markdown_answers_within_seconds(tmp_path):
+    """Shapes that take Python-Markdown minutes are refused before conversion."""
+    import time
+
+    for body in ("[" * 60_000, "![" * 30_000, "[a](" * 20_000, "*a" * 40_000, "`a" * 40_000):
+        source = write(tmp_path / "e.md", "# T\n\n" + body + "\n")
+        started = time.monotonic()
+        result = run_cli(source, "-o", tmp_path / "x.pdf")
+        assert time.monotonic() - started < 10
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: {source}:3: one paragraph has ")
+
+
+markdownish = st.lists(
+    st.sampled_from(list("ab #*_`[]()!<>-|:\n\t\\&{}.^~=") + ["[^1]", "\n\n", "](x)", "    "]),
+    max_size=150,
+).map("".join)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=markdownish)
+def test_random_markdown_never_gives_a_traceback(tmp_path, body):
+    """Random Markdown either converts or is refused with one Error line."""
+    from booklet.errors import BookletError
+    from booklet.essay import read_essay
+    from booklet.render import Edition, render_html
+    from booklet.settings import load_clinic
+
+    source = write(tmp_path / "e.md", "---\ntitle: Fuzz\n---\n\n" + body)
+    try:
+        essay = read_essay(source)
+    except BookletError as error:
+        assert str(error.message).startswith(str(source))
+        return
+    render_html(essay, load_clinic(None), Edition(), 1)
+
+
+def test_random_markdown_lays_out(tmp_path):
+    """A few odd but valid bodies also make it through layout without warnings."""
+    from conftest import make_pdfs
+
+    for body in (
+        "| a |\n|---|\n| b |\n\n[^1]\n\n[^1]: note",
+        "> > > deep\n\n* a\n    * b",
+        "***\n\n`code` and **bold** and _it_",
+        "Term\n: definition",
+    ):
+        source = write(tmp_path / "e.md", "---\ntitle: Odd\n---\n\n" + body + "\n")
+        pdfs, warnings = make_pdfs(tmp_path, source=source, log_pages=1)
+        assert warnings == []
+        assert pdfs["reading copy"].startswith(b"%PDF-")
+
+
+def test_root_is_not_the_working_folder(tmp_path, monkeypatch):
+    """Defaults come from the project, wherever the command is run from."""
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("-o", tmp_path / "b.pdf")
+    assert result.exit_code == 0, result.output
+    assert (ROOT / "content" / "essay.md").is_file()

@@ -1,0 +1,48 @@
+"""The HTML the templates produce: compared whole against a reference file, and escaped."""
+
+import os
+from dataclasses import replace
+
+from conftest import ESSAY, EXAMPLE_CLINIC, ROOT
+
+from booklet.essay import read_essay
+from booklet.render import Edition, render_html
+from booklet.settings import load_clinic
+
+REFERENCE = ROOT / "tests" / "reference" / "booklet.html"
+
+
+def rendered():
+    html = render_html(read_essay(ESSAY), load_clinic(EXAMPLE_CLINIC), Edition(), log_pages=1)
+    return html.replace(ROOT.as_uri(), "file://PROJECT")
+
+
+def test_html_matches_the_reference():
+    """Regenerate on purpose with UPDATE_REFERENCE=1 after a deliberate template change."""
+    html = rendered()
+    if os.environ.get("UPDATE_REFERENCE"):
+        REFERENCE.write_text(html)
+    assert html == REFERENCE.read_text()
+
+
+def test_clinic_text_is_escaped():
+    clinic = replace(load_clinic(EXAMPLE_CLINIC), name='<script>alert("x")</script>')
+    html = render_html(read_essay(ESSAY), clinic, Edition(), log_pages=0)
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_fields_only_in_the_fillable_edition():
+    essay, clinic = read_essay(ESSAY), load_clinic(None)
+    with_fields = render_html(essay, clinic, Edition(forms=True), log_pages=1)
+    without = render_html(essay, clinic, Edition(forms=False), log_pages=1)
+    assert with_fields.count('<input type="text" name="episode') == 18
+    assert with_fields.count('<textarea name="episode') == 2
+    assert "<input" not in without and "<textarea" not in without
+    assert without.count('class="write') == 20
+
+
+def test_large_print_uses_its_stylesheets():
+    html = render_html(read_essay(ESSAY), load_clinic(None), Edition(large_print=True))
+    assert 'large-print.css"' in html and 'page-a4.css"' in html
+    assert 'page-a5.css"' not in html
