@@ -13,6 +13,8 @@ from booklet import __version__  # noqa: E402
 
 DEFAULT_SOURCE = ROOT / "content" / "essay.md"
 DEFAULT_CONFIG = ROOT / "content" / "clinic.toml"
+# Kept here, not imported, so --help never loads the package's heavy parts.
+EDITION_NAMES = ["reading", "print", "large-print", "letter", "letter-print", "letter-large-print"]
 
 
 def _size(n):
@@ -78,9 +80,23 @@ def _size(n):
     show_default=True,
     help="Largest essay file accepted, in bytes.",
 )
+@click.option(
+    "-e",
+    "--edition",
+    "editions",
+    multiple=True,
+    type=click.Choice(EDITION_NAMES),
+    help="Build this edition too, in the same run (repeatable): each is written as "
+    "<output stem><suffix>.pdf. Replaces --paper, --large-print and --impose.",
+)
+@click.option(
+    "-w", "--watch", is_flag=True, help="Rebuild whenever the essay, settings or templates change."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.version_option(__version__, "--version", prog_name="booklet")
+@click.pass_context
 def main(
+    ctx,
     source,
     output,
     episode_log,
@@ -92,10 +108,60 @@ def main(
     templates,
     strict,
     max_size,
+    editions,
+    watch,
     quiet,
 ):
     """Turn the essay's Markdown (SOURCE, default content/essay.md) into a printable booklet PDF."""
-    from booklet.pipeline import Request, build
+    given = {
+        name
+        for name in ("paper", "large_print", "impose")
+        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+    }
+    if editions and given:
+        flag = "--" + sorted(given)[0].replace("_", "-")
+        raise click.UsageError(f"--edition replaces {flag}; use one or the other.")
+    options = dict(
+        source=source,
+        output=output,
+        episode_log=episode_log,
+        log_pages=log_pages,
+        impose=impose,
+        paper=paper,
+        large_print=large_print,
+        config=config,
+        templates=templates,
+        strict=strict,
+        max_size=max_size,
+        editions=editions,
+    )
+    if watch:
+        from booklet.watch import watch_and_rebuild
+
+        watch_and_rebuild(lambda: make_request(**options), report, quiet)
+        return
+    from booklet.pipeline import build
+
+    written, warnings = build(make_request(**options))
+    report(written, warnings, quiet)
+
+
+def make_request(
+    source,
+    output,
+    episode_log,
+    log_pages,
+    impose,
+    paper,
+    large_print,
+    config,
+    templates,
+    strict,
+    max_size,
+    editions,
+):
+    """Turn the options, with the clinic settings' defaults, into a build request."""
+    from booklet.pipeline import Request, outputs_for_editions, outputs_for_flags
     from booklet.render import TEMPLATES
     from booklet.settings import load_clinic
 
@@ -107,42 +173,46 @@ def main(
         episode_log = defaults.get("episode_log", False) or log_pages is not None
     if log_pages is None:
         log_pages = defaults.get("log_pages", 2)
-    paper = (paper or defaults.get("paper", "a4")).lower()
-    if large_print is None:
-        large_print = defaults.get("large_print", False)
-    if large_print and impose:
-        raise click.UsageError(
-            "--large-print pages are already sheet-sized; print the reading copy "
-            "double-sided instead of --impose."
-        )
     if output is None:
-        output = ROOT / "dist" / f"{source.stem}{'-large-print' if large_print else ''}.pdf"
-    request = Request(
+        output = ROOT / "dist" / f"{source.stem}.pdf"
+    if editions:
+        outputs = outputs_for_editions(output, editions)
+    elif not (paper or large_print or impose) and defaults.get("editions"):
+        outputs = outputs_for_editions(output, defaults["editions"])
+    else:
+        paper = (paper or defaults.get("paper", "a4")).lower()
+        if large_print is None:
+            large_print = defaults.get("large_print", False)
+        if large_print and impose:
+            raise click.UsageError(
+                "--large-print pages are already sheet-sized; print the reading copy "
+                "double-sided instead of --impose."
+            )
+        outputs = outputs_for_flags(output, paper, large_print, impose)
+    return Request(
         source=source,
-        output=output,
         clinic=clinic,
+        outputs=outputs,
         log_pages=log_pages if episode_log else 0,
-        paper=paper,
-        large_print=large_print,
-        impose=impose,
         strict=strict,
         templates=(templates or TEMPLATES).resolve(),
         max_bytes=max_size,
     )
-    written, warnings = build(request)
+
+
+def report(written, warnings, quiet=False):
+    """Say what was written, and how to print the sheets."""
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
-    if not quiet:
-        for item in written:
-            click.echo(
-                f"Wrote {item.path} ({item.kind}, {item.pages} "
-                f"{'sheet sides' if item.kind == 'print sheets' else 'pages'}, {_size(item.size)})"
-            )
-        if impose:
-            click.echo(
-                "To print: double-sided, flip on short edge, "
-                "then fold in half and staple at the fold."
-            )
+    if quiet:
+        return
+    for item in written:
+        unit = "sheet sides" if item.kind == "print sheets" else "pages"
+        click.echo(f"Wrote {item.path} ({item.kind}, {item.pages} {unit}, {_size(item.size)})")
+    if any(item.kind == "print sheets" for item in written):
+        click.echo(
+            "To print: double-sided, flip on short edge, then fold in half and staple at the fold."
+        )
 
 
 if __name__ == "__main__":

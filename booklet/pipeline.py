@@ -6,18 +6,39 @@ from pathlib import Path
 from .errors import RenderError
 from .render import TEMPLATES, Edition
 
+# name: (paper, large print, print sheets, file-name suffix)
+EDITIONS = {
+    "reading": ("a4", False, False, ""),
+    "print": ("a4", False, True, "-print"),
+    "large-print": ("a4", True, False, "-large-print"),
+    "letter": ("letter", False, False, "-letter"),
+    "letter-print": ("letter", False, True, "-letter-print"),
+    "letter-large-print": ("letter", True, False, "-letter-large-print"),
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file to write: a reading copy, or print sheets imposed from one."""
+
+    path: Path
+    paper: str = "a4"
+    large_print: bool = False
+    sheets: bool = False
+
+    @property
+    def kind(self):
+        return "print sheets" if self.sheets else "reading copy"
+
 
 @dataclass(frozen=True)
 class Request:
     """Everything one build needs, as plain values."""
 
     source: Path
-    output: Path
     clinic: object
+    outputs: tuple = ()
     log_pages: int = 0
-    paper: str = "a4"
-    large_print: bool = False
-    impose: bool = False
     strict: bool = False
     templates: Path = TEMPLATES
     max_bytes: int = 2_000_000
@@ -39,42 +60,73 @@ def print_path(output):
     return output.with_name(f"{output.stem}-print.pdf")
 
 
+def outputs_for_flags(output, paper="a4", large_print=False, impose=False):
+    """The files the contract's flags ask for: the reading copy, and sheets with --impose."""
+    outputs = [Output(Path(output), paper, large_print)]
+    if impose:
+        outputs.append(Output(print_path(output), paper, large_print, sheets=True))
+    return tuple(outputs)
+
+
+def outputs_for_editions(output, names):
+    """One file per named edition, each `<output stem><suffix>.pdf`."""
+    output = Path(output)
+    outputs = []
+    for name in dict.fromkeys(names):
+        paper, large_print, sheets, suffix = EDITIONS[name]
+        path = output.with_name(f"{output.stem}{suffix}.pdf")
+        outputs.append(Output(path, paper, large_print, sheets))
+    return tuple(outputs)
+
+
 def build_pdfs(request, font_config=None):
-    """Lay out the booklet; return ({path: bytes}, [(path, pages, kind)], warnings)."""
+    """Lay out each distinct edition once; return ({path: bytes}, [(path, pages, kind)], warnings).
+
+    Print sheets are imposed from the laid-out reading pages, never rendered again.
+    """
     from .essay import read_essay
     from .layout import lay_out, write_pdf
     from .render import render_html
 
     essay = read_essay(request.source, request.max_bytes)
-    edition = Edition(paper=request.paper, large_print=request.large_print)
-    html = render_html(essay, request.clinic, edition, request.log_pages, request.templates)
-    roots = [essay.path.resolve().parent, Path(request.templates), request.clinic.folder]
-    layout = lay_out(html, essay.path.resolve().parent.as_uri() + "/", roots, font_config)
-    if request.strict and layout.refused:
-        raise RenderError(f"refused to read {layout.refused[0]} (--strict)", essay.path)
-    reading = write_pdf(layout)
-    if request.log_pages:
-        from .forms import use_standard_field_font
+    folder = essay.path.resolve().parent
+    roots = [folder, Path(request.templates), request.clinic.folder]
+    readings, warnings = {}, []
+    for output in request.outputs:
+        key = (output.paper, output.large_print)
+        if key in readings:
+            continue
+        edition = Edition(paper=output.paper, large_print=output.large_print)
+        html = render_html(essay, request.clinic, edition, request.log_pages, request.templates)
+        layout = lay_out(html, folder.as_uri() + "/", roots, font_config)
+        if request.strict and layout.refused:
+            raise RenderError(f"refused to read {layout.refused[0]} (--strict)", essay.path)
+        data = write_pdf(layout)
+        if request.log_pages:
+            from .forms import use_standard_field_font
 
-        reading = use_standard_field_font(reading)
-    pages = len(layout.document.pages)
-    outputs = {Path(request.output): reading}
-    described = [(Path(request.output), pages, "reading copy")]
-    if request.impose:
-        from .impose import impose, sheet_sides
+            data = use_standard_field_font(data)
+        readings[key] = (data, len(layout.document.pages), edition)
+        warnings += [f"refused to read {url}" for url in layout.refused] + layout.warnings
+    files, described = {}, []
+    for output in request.outputs:
+        data, pages, edition = readings[(output.paper, output.large_print)]
+        if output.sheets:
+            from .impose import impose, sheet_sides
 
-        sheets = impose(reading, edition.sheet_size, essay.title)
-        outputs[print_path(request.output)] = sheets
-        described.append((print_path(request.output), len(sheet_sides(pages)), "print sheets"))
-    warnings = [f"refused to read {url}" for url in layout.refused] + layout.warnings
-    return outputs, described, warnings
+            files[output.path] = impose(data, edition.sheet_size, essay.title)
+            described.append((output.path, len(sheet_sides(pages)), output.kind))
+        else:
+            files[output.path] = data
+            described.append((output.path, pages, output.kind))
+    return files, described, list(dict.fromkeys(warnings))
 
 
 def build(request, font_config=None):
     """Build and write atomically; return (list of Written, warnings)."""
     from .output import write_files
 
-    outputs, described, warnings = build_pdfs(request, font_config)
-    write_files(outputs)
-    written = [Written(path, pages, len(outputs[path]), kind) for path, pages, kind in described]
+    files, described, warnings = build_pdfs(request, font_config)
+    write_files(files)
+    written = [Written(path, pages, len(files[path]), kind) for path, pages, kind in described]
     return written, warnings

@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 PAPERS = ("a4", "letter")
-EDITIONS = ("reading", "print", "large-print")
+EDITIONS = ("reading", "print", "large-print", "letter", "letter-print", "letter-large-print")
 LOG_PAGES_RANGE = (1, 50)
 
 # key: (accepted types, what to call them in an error)

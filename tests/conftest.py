@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import build as cli  # noqa: E402
-from booklet.pipeline import Request, build_pdfs  # noqa: E402
+from booklet.pipeline import Request, build_pdfs, outputs_for_flags  # noqa: E402
 from booklet.settings import load_clinic  # noqa: E402
 
 ESSAY = ROOT / "content" / "essay.md"
@@ -27,12 +27,14 @@ def run_cli(*args):
     return CliRunner().invoke(cli.main, [str(a) for a in args], catch_exceptions=False)
 
 
-def make_pdfs(tmp_path, source=ESSAY, config=None, **options):
-    """Build in-process; return ({kind: bytes}, warnings). Any warning fails the caller."""
+def make_pdfs(
+    tmp_path, source=ESSAY, config=None, paper="a4", large_print=False, impose=False, **options
+):
+    """Build in-process; return ({kind: bytes}, warnings)."""
     request = Request(
         source=Path(source),
-        output=tmp_path / "out.pdf",
         clinic=load_clinic(config),
+        outputs=outputs_for_flags(tmp_path / "out.pdf", paper, large_print, impose),
         **options,
     )
     outputs, described, warnings = build_pdfs(request)

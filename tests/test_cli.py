@@ -101,3 +101,80 @@ def test_real_process_error_is_one_line_without_traceback(tmp_path):
     assert process.returncode == 1
     assert process.stderr == f"Error: {missing}: file not found\n"
     assert process.stdout == ""
+
+
+def test_editions_in_one_run(tmp_path):
+    out = tmp_path / "essay.pdf"
+    result = run_cli(
+        ESSAY,
+        "-o",
+        out,
+        "--episode-log",
+        "-e",
+        "reading",
+        "-e",
+        "print",
+        "-e",
+        "large-print",
+        "-e",
+        "letter",
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["essay-large-print.pdf", "essay-letter.pdf", "essay-print.pdf", "essay.pdf"]
+    from conftest import page_sizes
+
+    assert set(page_sizes((tmp_path / "essay-large-print.pdf").read_bytes())) == {(595.3, 841.9)}
+    assert set(page_sizes((tmp_path / "essay-letter.pdf").read_bytes())) == {(396.0, 612.0)}
+    assert set(page_sizes((tmp_path / "essay-print.pdf").read_bytes())) == {(841.9, 595.3)}
+
+
+def test_edition_refuses_the_flags_it_replaces(tmp_path):
+    result = run_cli(ESSAY, "-o", tmp_path / "x.pdf", "-e", "print", "--paper", "letter")
+    assert result.exit_code == 2
+    assert "--edition replaces --paper" in result.stderr
+
+
+def test_watch_rebuilds_on_change_and_survives_errors(tmp_path):
+    """A real process: edit the essay, break it, fix it; Ctrl-C ends cleanly."""
+    import signal
+    import time
+
+    essay = tmp_path / "essay.md"
+    essay.write_text(ESSAY.read_text())
+    out = tmp_path / "out" / "essay.pdf"
+    process = subprocess.Popen(
+        [sys.executable, "build.py", str(essay), "-o", str(out), "--watch"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def wait_for(predicate, seconds=30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert wait_for(out.exists)
+        first = out.stat().st_mtime_ns
+        time.sleep(0.3)
+        essay.write_text(ESSAY.read_text() + "\nA new closing line.\n")
+        assert wait_for(lambda: out.stat().st_mtime_ns != first)
+        good = out.read_bytes()
+        essay.write_bytes(b"\x00binary")
+        time.sleep(1.5)
+        assert out.read_bytes() == good  # the error left the booklet alone
+        assert process.poll() is None  # and the loop goes on
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Changed essay.md: rebuilt essay.pdf in " in stdout
+    assert f"Error: {essay}: is a binary file, not Markdown text" in stderr
+    assert stdout.rstrip().endswith("Stopped watching.")
+    assert "Traceback" not in stderr

@@ -1,0 +1,71 @@
+"""Rebuild in the same process whenever an input changes, until Ctrl-C."""
+
+import time
+from pathlib import Path
+
+import click
+
+POLL_SECONDS = 0.1
+
+
+def watched_files(request):
+    """Every file the build reads: the essay's folder, the templates, the settings."""
+    folders = [Path(request.source).resolve().parent, Path(request.templates)]
+    files = set()
+    for folder in folders:
+        files.update(p for p in folder.rglob("*") if p.is_file() and "dist" not in p.parts)
+    if request.clinic.path:
+        files.add(Path(request.clinic.path).resolve())
+    outputs = {Path(o.path).resolve() for o in request.outputs}
+    return {f for f in files if f.resolve() not in outputs and not f.name.startswith(".")}
+
+
+def snapshot(files):
+    """(modification time, size) of each file, None when it is gone."""
+    state = {}
+    for path in files:
+        try:
+            info = path.stat()
+            state[path] = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            state[path] = None
+    return state
+
+
+def watch_and_rebuild(make_request, report, quiet=False):
+    """Build, then rebuild on every change; errors are printed and the loop goes on."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .errors import BookletError
+    from .pipeline import build
+
+    font_config = FontConfiguration()
+    request = make_request()  # a usage error stops here, before watching starts
+
+    def rebuild(reason):
+        nonlocal request
+        started = time.perf_counter()
+        try:
+            request = make_request()
+            written, warnings = build(request, font_config)
+        except BookletError as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            return
+        report(written, warnings, quiet=True)
+        names = ", ".join(str(w.path.name) for w in written)
+        click.echo(f"{reason}: rebuilt {names} in {time.perf_counter() - started:.2f} s")
+
+    rebuild("Built")
+    state = snapshot(watched_files(request))
+    click.echo("Watching for changes; Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(POLL_SECONDS)
+            current = snapshot(watched_files(request) | set(state))
+            changed = sorted(str(p.name) for p in current if current[p] != state.get(p))
+            if changed:
+                state = current
+                rebuild(f"Changed {', '.join(changed)}")
+                state = snapshot(watched_files(request) | set(state))
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.")
