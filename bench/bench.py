@@ -1,0 +1,154 @@
+"""Whole-process timings of our builds against a bare WeasyPrint render, side by side.
+
+Runs each command alternately (warm-up first), reports medians, the ratio to the bare
+render's median in the same run, and peak memory. `make bench`.
+"""
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+ESSAY = ROOT / "content" / "essay.md"
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+
+
+def timed(command):
+    """Wall time and peak memory (MB) of one whole process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(map(str, command))}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def compare(commands, runs=RUNS):
+    """Alternate the commands `runs` times after one warm-up; medians per command."""
+    for command in commands.values():
+        timed(command)
+    times = {name: [] for name in commands}
+    memory = {name: 0.0 for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            elapsed, peak = timed(command)
+            times[name].append(elapsed)
+            memory[name] = max(memory[name], peak)
+    return {name: (statistics.median(t), memory[name]) for name, t in times.items()}
+
+
+def table(title, results, baseline="bare WeasyPrint", targets=None):
+    targets = targets or {}
+    base = results[baseline][0]
+    print(f"\n{title}")
+    print(f"{'build':<44} {'median s':>9} {'ratio':>7} {'target':>8} {'peak MB':>8}")
+    for name, (median, peak) in results.items():
+        target = targets.get(name, "")
+        mark = ""
+        if target:
+            mark = " ok" if median / base <= target else " MISSED"
+            target = f"≤{target:.2f}×"
+        print(f"{name:<44} {median:9.3f} {median / base:6.2f}× {target:>8}{mark} {peak:8.0f}")
+
+
+def grown(folder, factor):
+    """The essay repeated `factor` times, headings and all."""
+    text = ESSAY.read_text()
+    front, body = text.split("\n---\n", 1)
+    path = folder / f"essay-x{factor}.md"
+    path.write_text(front + "\n---\n" + "\n\n".join([body] * factor))
+    return path
+
+
+def main():
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; {RUNS} runs each, medians"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        build = [PY, "build.py", "-q"]
+        bare = [PY, "bench/bare.py"]
+        results = compare(
+            {
+                "bare WeasyPrint": [*bare, str(ESSAY), str(tmp / "bare.pdf")],
+                "default build": [*build, "-o", str(tmp / "a.pdf")],
+                "--episode-log --impose": [
+                    *build,
+                    "-o",
+                    str(tmp / "b.pdf"),
+                    "--episode-log",
+                    "--impose",
+                ],
+                "4 editions (reading, print, large, letter)": [
+                    *build,
+                    "-o",
+                    str(tmp / "c.pdf"),
+                    "--episode-log",
+                    "-e",
+                    "reading",
+                    "-e",
+                    "print",
+                    "-e",
+                    "large-print",
+                    "-e",
+                    "letter",
+                ],
+                "--help": [PY, "build.py", "--help"],
+                "--version": [PY, "build.py", "--version"],
+            }
+        )
+        table(
+            "The essay",
+            results,
+            targets={
+                "default build": 1.15,
+                "--episode-log --impose": 1.35,
+                "4 editions (reading, print, large, letter)": 1.8,
+                "--help": 0.25,
+                "--version": 0.25,
+            },
+        )
+        for factor in (10, 100):
+            source = grown(tmp, factor)
+            results = compare(
+                {
+                    "bare WeasyPrint": [*bare, str(source), str(tmp / "bare.pdf")],
+                    "default build": [*build, str(source), "-o", str(tmp / "g.pdf")],
+                },
+                runs=max(3, RUNS // 2) if factor == 10 else 3,
+            )
+            table(f"The essay ×{factor}", results)
+        impose_300(tmp)
+
+
+def impose_300(tmp):
+    """Imposing a 300-page booklet, in-process (pikepdf, pages as form XObjects)."""
+    sys.path.insert(0, str(ROOT))
+    from weasyprint import HTML
+
+    from booklet.impose import impose
+
+    body = "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(1, 301))
+    pages = HTML(string=f"<style>@page {{ size: A5 }}</style>{body}").write_pdf()
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        impose(pages, (841.89, 595.28))
+        times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    print(
+        f"\nImposing 300 pages: median {median:.3f} s (target ≤1 s)"
+        + (" ok" if median <= 1 else " MISSED")
+    )
+
+
+if __name__ == "__main__":
+    main()
