@@ -60,8 +60,9 @@ def _sort_messages(records, refused):
 
 def lay_out(html, base_url, roots, font_config=None):
     """Lay out HTML into pages; only files under `roots` and data: URIs are read."""
-    from weasyprint import HTML
+    from .startup import import_weasyprint
 
+    HTML = import_weasyprint().HTML  # noqa: N806
     from .fetcher import SandboxFetcher
 
     fetcher = SandboxFetcher(roots)

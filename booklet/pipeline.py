@@ -89,6 +89,10 @@ def build_pdfs(request, font_config=None):
     from .render import render_html
 
     essay = read_essay(request.source, request.max_bytes)
+    if font_config is None:  # one for all editions: the fonts are loaded once
+        from .startup import import_weasyprint
+
+        font_config = import_weasyprint().text.fonts.FontConfiguration()
     folder = essay.path.resolve().parent
     roots = [folder, Path(request.templates), request.clinic.folder]
     readings, warnings = {}, []

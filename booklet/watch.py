@@ -34,9 +34,12 @@ def snapshot(files):
 
 def watch_and_rebuild(make_request, report, quiet=False):
     """Build, then rebuild on every change; errors are printed and the loop goes on."""
+    from .errors import BookletError
+    from .startup import import_weasyprint
+
+    import_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
-    from .errors import BookletError
     from .pipeline import build
 
     font_config = FontConfiguration()
