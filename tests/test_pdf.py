@@ -183,6 +183,9 @@ def test_log_fields_are_fillable_and_named(with_log, pdf_file):
     pain = next(f for f in pdf.Root.AcroForm.Fields if str(f.T) == "episode3_pain")
     assert "0 (none) to 10" in str(pain.TU)
     assert pain.FT == "/Tx"
+    for field in pdf.Root.AcroForm.Fields:  # big enough to click and type into
+        left, bottom, right, top = (float(v) for v in field.Rect)
+        assert abs(top - bottom) >= 8 * MM and right - left >= 8 * MM, str(field.T)
 
 
 def test_fields_use_a_standard_font_and_the_copy_is_small(with_log, pdf_file):
