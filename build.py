@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Build the patient booklet: `python build.py --help`."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -142,7 +143,17 @@ def main(
         return
     from booklet.pipeline import build
 
-    written, warnings = build(make_request(**options))
+    try:
+        written, warnings = build(make_request(**options))
+    except click.ClickException:
+        raise
+    except Exception as error:  # a bug: still one line for the user, unless debugging
+        if os.environ.get("BOOKLET_DEBUG"):
+            raise
+        raise click.ClickException(
+            f"{source}: unexpected failure ({type(error).__name__}: {error}); "
+            "rerun with BOOKLET_DEBUG=1 for details and please report it"
+        ) from None
     report(written, warnings, quiet)
 
 

@@ -1,6 +1,7 @@
 """Lay out the booklet's HTML into pages with WeasyPrint, reading only what is allowed."""
 
 import logging
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -99,10 +100,42 @@ def write_pdf(layout, forms=True):
     return pdf
 
 
+FIELD_FONT = re.compile(r"/[^\s/]+\s+([\d.]+)\s+Tf")
+FILL_COLOUR = re.compile(r"[\d.]+(?:\s+[\d.]+){0,3}\s+(?:g|rg|k)\b")
+
+
 def _finish(document, pdf):
-    """Show the title, not the file name, in the viewer's window bar (PDF/UA)."""
+    """Last touches to the PDF before it is written: window title and field fonts."""
     import pydyf
 
+    # Show the title, not the file name, in the viewer's window bar (PDF/UA).
     prefs = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
     prefs["DisplayDocTitle"] = "true"
     pdf.catalog["ViewerPreferences"] = prefs
+    acroform = pdf.catalog.get("AcroForm")
+    if acroform is None:
+        return
+    # Fields typed into on screen use Helvetica, a standard font no viewer needs embedded.
+    helvetica = pydyf.Dictionary(
+        {
+            "Type": "/Font",
+            "Subtype": "/Type1",
+            "BaseFont": "/Helvetica",
+            "Encoding": "/WinAnsiEncoding",
+        }
+    )
+    pdf.add_object(helvetica)
+    acroform["DR"] = pydyf.Dictionary({"Font": pydyf.Dictionary({"Helv": helvetica.reference})})
+    acroform["DA"] = pydyf.String("/Helv 0 Tf 0 g")
+    for reference in acroform["Fields"]:
+        field = pdf.objects[int(reference.split()[0])]
+        appearance = field.get("DA")
+        if appearance is None:
+            continue
+        text = appearance.string
+        text = text.decode("latin-1") if isinstance(text, bytes) else text
+        # A field's DA may hold only a font and a colour: WeasyPrint's graphics state
+        # ("/a1.0 gs") names a resource the form's DR does not have.
+        size = font[1] if (font := FIELD_FONT.search(text)) else "0"
+        colour = colour[0] if (colour := FILL_COLOUR.search(text)) else "0 g"
+        field["DA"] = pydyf.String(f"/Helv {size} Tf {colour}")

@@ -106,10 +106,6 @@ def build_pdfs(request, font_config=None):
         if request.strict and layout.refused:
             raise RenderError(f"refused to read {layout.refused[0]} (--strict)", essay.path)
         data = write_pdf(layout)
-        if request.log_pages:
-            from .forms import use_standard_field_font
-
-            data = use_standard_field_font(data)
         readings[key] = (data, len(layout.document.pages), edition)
         warnings += [f"refused to read {url}" for url in layout.refused] + layout.warnings
     files, described = {}, []

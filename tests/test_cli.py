@@ -178,3 +178,19 @@ def test_watch_rebuilds_on_change_and_survives_errors(tmp_path):
     assert f"Error: {essay}: is a binary file, not Markdown text" in stderr
     assert stdout.rstrip().endswith("Stopped watching.")
     assert "Traceback" not in stderr
+
+
+def test_an_unexpected_failure_is_still_one_line(tmp_path, monkeypatch):
+    from booklet import pipeline
+
+    def broken(request, font_config=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "build", broken)
+    monkeypatch.delenv("BOOKLET_DEBUG", raising=False)
+    result = run_cli(ESSAY, "-o", tmp_path / "x.pdf")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {ESSAY}: unexpected failure (RuntimeError: boom); "
+        "rerun with BOOKLET_DEBUG=1 for details and please report it\n"
+    )
