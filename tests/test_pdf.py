@@ -313,3 +313,21 @@ def test_large_print_body_is_18pt_on_a4_pages(tmp_path):
     texts = page_texts(reading)
     assert "Large print edition" in texts[0]
     assert sum("Episode log · page" in t for t in texts) == 1
+
+
+def test_every_pdf_opens_cleanly_in_qpdf_and_pdfium(tmp_path):
+    """qpdf's check (through pikepdf) finds nothing; PDFium opens and draws every page."""
+    import pypdfium2 as pdfium
+
+    pdfs = build_clean(tmp_path, config=EXAMPLE_CLINIC, log_pages=2, impose=True)
+    pdfs["large print"] = build_clean(tmp_path, large_print=True, log_pages=1)["reading copy"]
+    pdfs["letter"] = build_clean(tmp_path, paper="letter", log_pages=1)["reading copy"]
+    for kind, data in pdfs.items():
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            assert pdf.check_pdf_syntax() == [], kind
+        document = pdfium.PdfDocument(data)
+        document.init_forms()
+        drawn = [page.render(scale=0.3, may_draw_forms=True).to_pil() for page in document]
+        assert len(drawn) > 0
+        # every page but a padding blank has something on it
+        assert sum(image.convert("L").getextrema()[0] < 128 for image in drawn) >= len(drawn) - 3
