@@ -1,0 +1,57 @@
+"""Build the example booklet and render pictures of its pages for the README (`make preview`)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "dist" / "preview"
+DOCS = ROOT / "docs"
+
+
+def build(*args):
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "-q", *map(str, args)], check=True)
+
+
+def strip(pdf_path, pages, scale, target):
+    """Chosen pages side by side on a grey background, as one PNG."""
+    document = pdfium.PdfDocument(pdf_path)
+    count = len(document)
+    images = [document[p % count].render(scale=scale).to_pil() for p in pages]
+    gap = 16
+    width = sum(i.width for i in images) + gap * (len(images) + 1)
+    height = max(i.height for i in images) + 2 * gap
+    sheet = Image.new("RGB", (width, height), (150, 150, 150))
+    x = gap
+    for image in images:
+        sheet.paste(image, (x, gap))
+        x += image.width + gap
+    sheet.save(target, optimize=True)
+    print(f"Wrote {target.relative_to(ROOT)}")
+
+
+def main():
+    example = ROOT / "content" / "clinic.example.toml"
+    booklet = OUT / "essay.pdf"
+    build("--config", example, "--episode-log", "--log-pages", "2", "--impose", "-o", booklet)
+    build(
+        "--config",
+        example,
+        "--episode-log",
+        "--log-pages",
+        "1",
+        "--large-print",
+        "-o",
+        OUT / "large.pdf",
+    )
+    DOCS.mkdir(exist_ok=True)
+    strip(booklet, [0, 1, 2, 7, -1], 0.9, DOCS / "pages.png")
+    strip(OUT / "essay-print.pdf", [0, 1], 0.6, DOCS / "print-sheets.png")
+    strip(OUT / "large.pdf", [0, 2, 7], 0.5, DOCS / "large-print.png")
+
+
+if __name__ == "__main__":
+    main()
