@@ -144,7 +144,7 @@ def main(
     from booklet.pipeline import build
 
     try:
-        written, warnings = build(make_request(**options))
+        built = build(make_request(**options))
     except click.ClickException:
         raise
     except Exception as error:  # a bug: still one line for the user, unless debugging
@@ -154,7 +154,7 @@ def main(
             f"{source}: unexpected failure ({type(error).__name__}: {error}); "
             "rerun with BOOKLET_DEBUG=1 for details and please report it"
         ) from None
-    report(written, warnings, quiet)
+    report(built.written, built.warnings, quiet)
 
 
 def make_request(

@@ -21,6 +21,7 @@ class SandboxFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
         self.roots = tuple(Path(root).resolve() for root in roots if root is not None)
         self.refused = []
+        self.read = []  # the files rendering used, for --watch
 
     def fetch(self, url, headers=None):
         """Return the resource at `url`, or raise RefusedResource and remember it."""
@@ -30,6 +31,7 @@ class SandboxFetcher(URLFetcher):
         if scheme == "file":
             path = self._allowed_path(url)
             if path is not None:
+                self.read.append(path)
                 content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return URLFetcherResponse(
                     path.as_uri(), path.read_bytes(), {"Content-Type": content_type}

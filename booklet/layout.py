@@ -15,6 +15,7 @@ class Layout:
     document: object
     warnings: list = field(default_factory=list)
     refused: list = field(default_factory=list)
+    read: list = field(default_factory=list)
 
 
 class _Collect(logging.Handler):
@@ -77,7 +78,9 @@ def lay_out(html, base_url, roots, font_config=None):
     errors, warnings = _sort_messages(records, fetcher.refused)
     if errors:
         raise RenderError(errors[0])
-    return Layout(document, warnings, list(dict.fromkeys(fetcher.refused)))
+    return Layout(
+        document, warnings, list(dict.fromkeys(fetcher.refused)), list(dict.fromkeys(fetcher.read))
+    )
 
 
 def write_pdf(layout, forms=True):

@@ -45,6 +45,15 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Built:
+    """What a build wrote, what it warned about, and every file it read."""
+
+    written: list
+    warnings: list
+    inputs: frozenset
+
+
+@dataclass(frozen=True)
 class Written:
     """One file the build wrote."""
 
@@ -80,7 +89,9 @@ def outputs_for_editions(output, names):
 
 
 def build_pdfs(request, font_config=None):
-    """Lay out each distinct edition once; return ({path: bytes}, [(path, pages, kind)], warnings).
+    """Lay out each distinct edition once.
+
+    Returns ({path: bytes}, [(path, pages, kind)], warnings, files read).
 
     Print sheets are imposed from the laid-out reading pages, never rendered again.
     """
@@ -96,6 +107,9 @@ def build_pdfs(request, font_config=None):
     folder = essay.path.resolve().parent
     roots = [folder, Path(request.templates), request.clinic.folder]
     readings, warnings = {}, []
+    inputs = {essay.path.resolve()} | (
+        {request.clinic.path.resolve()} if request.clinic.path else set()
+    )
     for output in request.outputs:
         key = (output.paper, output.large_print)
         if key in readings:
@@ -108,6 +122,7 @@ def build_pdfs(request, font_config=None):
         data = write_pdf(layout)
         readings[key] = (data, len(layout.document.pages), edition)
         warnings += [f"refused to read {url}" for url in layout.refused] + layout.warnings
+        inputs.update(layout.read)
     files, described = {}, []
     for output in request.outputs:
         data, pages, edition = readings[(output.paper, output.large_print)]
@@ -119,14 +134,14 @@ def build_pdfs(request, font_config=None):
         else:
             files[output.path] = data
             described.append((output.path, pages, output.kind))
-    return files, described, list(dict.fromkeys(warnings))
+    return files, described, list(dict.fromkeys(warnings)), frozenset(inputs)
 
 
 def build(request, font_config=None):
-    """Build and write atomically; return (list of Written, warnings)."""
+    """Build and write atomically."""
     from .output import write_files
 
-    files, described, warnings = build_pdfs(request, font_config)
+    files, described, warnings, inputs = build_pdfs(request, font_config)
     write_files(files)
     written = [Written(path, pages, len(files[path]), kind) for path, pages, kind in described]
-    return written, warnings
+    return Built(written, warnings, inputs)

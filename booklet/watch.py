@@ -8,16 +8,10 @@ import click
 POLL_SECONDS = 0.1
 
 
-def watched_files(request):
-    """Every file the build reads: the essay's folder, the templates, the settings."""
-    folders = [Path(request.source).resolve().parent, Path(request.templates)]
-    files = set()
-    for folder in folders:
-        files.update(p for p in folder.rglob("*") if p.is_file() and "dist" not in p.parts)
-    if request.clinic.path:
-        files.add(Path(request.clinic.path).resolve())
-    outputs = {Path(o.path).resolve() for o in request.outputs}
-    return {f for f in files if f.resolve() not in outputs and not f.name.startswith(".")}
+def watched_files(templates, inputs):
+    """The templates folder's files and every file the last build read."""
+    files = {p for p in Path(templates).rglob("*") if p.is_file() and not p.name.startswith(".")}
+    return files | set(inputs)
 
 
 def snapshot(files):
@@ -44,31 +38,34 @@ def watch_and_rebuild(make_request, report, quiet=False):
 
     font_config = FontConfiguration()
     request = make_request()  # a usage error stops here, before watching starts
+    inputs = {Path(request.source).resolve()}
+    if request.clinic.path:
+        inputs.add(Path(request.clinic.path).resolve())
 
     def rebuild(reason):
-        nonlocal request
+        nonlocal request, inputs
         started = time.perf_counter()
         try:
             request = make_request()
-            written, warnings = build(request, font_config)
+            built = build(request, font_config)
         except BookletError as error:
             click.echo(f"Error: {error.format_message()}", err=True)
             return
-        report(written, warnings, quiet=True)
-        names = ", ".join(str(w.path.name) for w in written)
+        inputs = built.inputs
+        report(built.written, built.warnings, quiet=True)
+        names = ", ".join(str(w.path.name) for w in built.written)
         click.echo(f"{reason}: rebuilt {names} in {time.perf_counter() - started:.2f} s")
 
     rebuild("Built")
-    state = snapshot(watched_files(request))
+    state = snapshot(watched_files(request.templates, inputs))
     click.echo("Watching for changes; Ctrl-C to stop.")
     try:
         while True:
             time.sleep(POLL_SECONDS)
-            current = snapshot(watched_files(request) | set(state))
+            current = snapshot(watched_files(request.templates, inputs) | set(state))
             changed = sorted(str(p.name) for p in current if current[p] != state.get(p))
             if changed:
-                state = current
                 rebuild(f"Changed {', '.join(changed)}")
-                state = snapshot(watched_files(request) | set(state))
+                state = snapshot(watched_files(request.templates, inputs) | set(state))
     except KeyboardInterrupt:
         click.echo("Stopped watching.")

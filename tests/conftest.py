@@ -37,7 +37,7 @@ def make_pdfs(
         outputs=outputs_for_flags(tmp_path / "out.pdf", paper, large_print, impose),
         **options,
     )
-    outputs, described, warnings = build_pdfs(request)
+    outputs, described, warnings, _ = build_pdfs(request)
     return {kind: outputs[path] for path, _, kind in described}, warnings
 
 
