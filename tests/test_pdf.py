@@ -207,8 +207,8 @@ def _writing_lines(image, dots_per_mm):
         for x in range(width):
             run = run + 1 if pixels[x, y] < 128 else 0
             longest = max(longest, run)
-        # longer than a word, shorter than the card's own border
-        if 15 * dots_per_mm < longest < 100 * dots_per_mm:
+        # a writing line (8 mm or more), shorter than the card's own border
+        if 8 * dots_per_mm < longest < 100 * dots_per_mm:
             rows.append(y)
     lines = []
     for y in rows:
