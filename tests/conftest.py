@@ -17,7 +17,6 @@ from booklet.pipeline import Request, build_pdfs, outputs_for_flags  # noqa: E40
 from booklet.settings import load_clinic  # noqa: E402
 
 ESSAY = ROOT / "content" / "essay.md"
-SEED = ROOT.parent / "shared" / "seed" / "000_0616dba1035fca17.txt"
 EXAMPLE_CLINIC = ROOT / "content" / "clinic.example.toml"
 MM = 72 / 25.4
 
@@ -86,10 +85,11 @@ def body_text(texts):
     return flatten("\n".join(bodies))
 
 
-def seed_paragraphs():
-    """The essay's paragraphs (not headings) as the seed has them."""
-    blocks = [b.strip() for b in SEED.read_text().split("\n\n") if b.strip()]
-    return [b for b in blocks if len(b) > 80]
+def essay_paragraphs():
+    """The essay's paragraphs (not headings, not front matter) as content/essay.md has them."""
+    body = ESSAY.read_text().split("\n---\n", 1)[1]
+    blocks = [b.strip() for b in body.split("\n\n") if b.strip()]
+    return [b for b in blocks if not b.startswith("#")]
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from conftest import (
     MM,
     body_text,
     build_clean,
+    essay_paragraphs,
     flatten,
     page_sizes,
     page_texts,
-    seed_paragraphs,
 )
 
 A5 = (round(148 * MM, 1), round(210 * MM, 1))
@@ -41,7 +41,7 @@ def test_every_page_is_a5(plain):
 def test_whole_essay_in_order(plain):
     text = body_text(page_texts(plain))
     position = 0
-    for paragraph in seed_paragraphs():
+    for paragraph in essay_paragraphs():
         found = text.find(flatten(paragraph), position)
         assert found >= 0, f"missing or out of order: {paragraph[:60]}…"
         position = found
