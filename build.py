@@ -96,46 +96,16 @@ def _size(n):
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.version_option(__version__, "--version", prog_name="booklet")
 @click.pass_context
-def main(
-    ctx,
-    source,
-    output,
-    episode_log,
-    log_pages,
-    impose,
-    paper,
-    large_print,
-    config,
-    templates,
-    strict,
-    max_size,
-    editions,
-    watch,
-    quiet,
-):
+def main(ctx, watch, quiet, **options):
     """Turn the essay's Markdown (SOURCE, default content/essay.md) into a printable booklet PDF."""
     given = {
         name
         for name in ("paper", "large_print", "impose")
         if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
     }
-    if editions and given:
+    if options["editions"] and given:
         flag = "--" + sorted(given)[0].replace("_", "-")
         raise click.UsageError(f"--edition replaces {flag}; use one or the other.")
-    options = dict(
-        source=source,
-        output=output,
-        episode_log=episode_log,
-        log_pages=log_pages,
-        impose=impose,
-        paper=paper,
-        large_print=large_print,
-        config=config,
-        templates=templates,
-        strict=strict,
-        max_size=max_size,
-        editions=editions,
-    )
     if watch:
         from booklet.watch import watch_and_rebuild
 
@@ -151,7 +121,7 @@ def main(
         if os.environ.get("BOOKLET_DEBUG"):
             raise
         raise click.ClickException(
-            f"{source}: unexpected failure ({type(error).__name__}: {error}); "
+            f"{options['source']}: unexpected failure ({type(error).__name__}: {error}); "
             "rerun with BOOKLET_DEBUG=1 for details and please report it"
         ) from None
     report(built.written, built.warnings, quiet)

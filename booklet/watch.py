@@ -28,7 +28,6 @@ def snapshot(files):
 
 def watch_and_rebuild(make_request, report, quiet=False):
     """Build, then rebuild on every change; errors are printed and the loop goes on."""
-    from .errors import BookletError
     from .startup import import_weasyprint
 
     import_weasyprint()
@@ -48,8 +47,11 @@ def watch_and_rebuild(make_request, report, quiet=False):
         try:
             request = make_request()
             built = build(request, font_config)
-        except BookletError as error:
+        except click.ClickException as error:
             click.echo(f"Error: {error.format_message()}", err=True)
+            return
+        except Exception as error:  # a bug must not end the loop either
+            click.echo(f"Error: unexpected failure ({type(error).__name__}: {error})", err=True)
             return
         inputs = built.inputs
         report(built.written, built.warnings, quiet=True)
