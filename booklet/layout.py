@@ -83,7 +83,7 @@ def lay_out(html, base_url, roots, font_config=None):
     )
 
 
-def write_pdf(layout, forms=True):
+def write_pdf(layout):
     """The laid-out pages as PDF bytes: tagged, with bookmarks, links and (optionally) fields."""
     document = layout.document
     with _weasyprint_messages() as records:
@@ -93,7 +93,6 @@ def write_pdf(layout, forms=True):
         pdf = document.write_pdf(
             pdf_variant="pdf/ua-1",
             pdf_identifier=True,
-            pdf_forms=forms,
             finisher=_finish,
         )
     errors, warnings = _sort_messages(records, layout.document.url_fetcher.refused)

@@ -72,6 +72,7 @@ def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES):
 
     templates_dir = Path(templates_dir).resolve()
     environment = make_environment(templates_dir)
+    qr = qr_code(clinic.website)
     try:
         template = environment.get_template("booklet.html")
         return template.render(
@@ -81,7 +82,7 @@ def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES):
             clinic=clinic,
             edition=edition,
             log_pages=log_pages,
-            qr_code=qr_code(clinic.website),
+            qr_code=qr,
             templates_url=templates_dir.as_uri() + "/",
             version=__version__,
         )
