@@ -1,5 +1,6 @@
 """Build the example booklet and render pictures of its pages for the README (`make preview`)."""
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,10 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from booklet.output import write_files  # noqa: E402
+
 OUT = ROOT / "dist" / "preview"
 DOCS = ROOT / "docs"
 
@@ -29,7 +34,9 @@ def strip(pdf_path, pages, scale, target):
     for image in images:
         sheet.paste(image, (x, gap))
         x += image.width + gap
-    sheet.save(target, optimize=True)
+    data = io.BytesIO()
+    sheet.save(data, "PNG", optimize=True)
+    write_files({target: data.getvalue()})  # whole or not at all, like the PDFs
     print(f"Wrote {target.relative_to(ROOT)}")
 
 
