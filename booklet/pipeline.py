@@ -96,33 +96,26 @@ def build_pdfs(request, font_config=None):
     Print sheets are imposed from the laid-out reading pages, never rendered again.
     """
     from .essay import read_essay
-    from .layout import lay_out, write_pdf
-    from .render import render_html
 
     essay = read_essay(request.source, request.max_bytes)
     if font_config is None:  # one for all editions: the fonts are loaded once
         from .startup import import_weasyprint
 
         font_config = import_weasyprint().text.fonts.FontConfiguration()
-    folder = essay.path.resolve().parent
-    roots = [folder, Path(request.templates), request.clinic.folder]
+    editions = list(dict.fromkeys(Edition(o.paper, o.large_print) for o in request.outputs))
+    job = (essay, request, font_config)
+    if len(editions) > 1:
+        laid_out = _in_parallel(job, editions)
+    else:
+        laid_out = [_edition_pdf(job, editions[0])]
     readings, warnings = {}, []
     inputs = {essay.path.resolve()} | (
         {request.clinic.path.resolve()} if request.clinic.path else set()
     )
-    for output in request.outputs:
-        key = (output.paper, output.large_print)
-        if key in readings:
-            continue
-        edition = Edition(paper=output.paper, large_print=output.large_print)
-        html = render_html(essay, request.clinic, edition, request.log_pages, request.templates)
-        layout = lay_out(html, folder.as_uri() + "/", roots, font_config)
-        if request.strict and layout.refused:
-            raise RenderError(f"refused to read {layout.refused[0]} (--strict)", essay.path)
-        data = write_pdf(layout)
-        readings[key] = (data, len(layout.document.pages), edition)
-        warnings += [f"refused to read {url}" for url in layout.refused] + layout.warnings
-        inputs.update(layout.read)
+    for edition, (data, pages, edition_warnings, read) in zip(editions, laid_out, strict=True):
+        readings[(edition.paper, edition.large_print)] = (data, pages, edition)
+        warnings += edition_warnings
+        inputs.update(read)
     files, described = {}, []
     for output in request.outputs:
         data, pages, edition = readings[(output.paper, output.large_print)]
@@ -135,6 +128,47 @@ def build_pdfs(request, font_config=None):
             files[output.path] = data
             described.append((output.path, pages, output.kind))
     return files, described, list(dict.fromkeys(warnings)), frozenset(inputs)
+
+
+def _edition_pdf(job, edition):
+    """Lay out and write one edition: (PDF bytes, pages, warnings, files read)."""
+    from .layout import lay_out, write_pdf
+    from .render import render_html
+
+    essay, request, font_config = job
+    folder = essay.path.resolve().parent
+    roots = [folder, Path(request.templates), request.clinic.folder]
+    html = render_html(essay, request.clinic, edition, request.log_pages, request.templates)
+    layout = lay_out(html, folder.as_uri() + "/", roots, font_config)
+    if request.strict and layout.refused:
+        raise RenderError(f"refused to read {layout.refused[0]} (--strict)", essay.path)
+    data = write_pdf(layout)
+    warnings = [f"refused to read {url}" for url in layout.refused] + layout.warnings
+    return data, len(layout.document.pages), warnings, layout.read
+
+
+_JOB = None  # what forked workers inherit: the essay, the request and the fonts
+
+
+def _edition_in_worker(edition):
+    return _edition_pdf(_JOB, edition)
+
+
+def _in_parallel(job, editions):
+    """Lay out editions on all cores: forked workers share the parent's imports and fonts."""
+    import multiprocessing
+    import os
+
+    global _JOB
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [_edition_pdf(job, edition) for edition in editions]
+    _JOB = job
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(len(editions), os.cpu_count() or 1)) as pool:
+            return pool.map(_edition_in_worker, editions, chunksize=1)
+    finally:
+        _JOB = None
 
 
 def build(request, font_config=None):

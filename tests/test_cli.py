@@ -194,3 +194,32 @@ def test_an_unexpected_failure_is_still_one_line(tmp_path, monkeypatch):
         f"Error: {ESSAY}: unexpected failure (RuntimeError: boom); "
         "rerun with BOOKLET_DEBUG=1 for details and please report it\n"
     )
+
+
+def test_editions_built_in_parallel_match_single_builds(tmp_path):
+    """Workers lay out the same bytes the one-edition path does."""
+    together = tmp_path / "together" / "essay.pdf"
+    alone = tmp_path / "alone" / "essay.pdf"
+    assert run_cli(ESSAY, "-o", together, "-e", "reading", "-e", "letter").exit_code == 0
+    assert run_cli(ESSAY, "-o", alone).exit_code == 0
+    assert (
+        run_cli(ESSAY, "-o", alone.with_name("essay-letter.pdf"), "--paper", "letter").exit_code
+        == 0
+    )
+    assert together.read_bytes() == alone.read_bytes()
+    assert (
+        together.with_name("essay-letter.pdf").read_bytes()
+        == alone.with_name("essay-letter.pdf").read_bytes()
+    )
+
+
+def test_an_error_in_a_parallel_edition_is_one_line(tmp_path):
+    essay = tmp_path / "essay.md"
+    essay.write_text("---\ntitle: T\n---\n\n![x](../outside.png)\n")
+    (tmp_path.parent / "outside.png").write_bytes(b"x")
+    out = tmp_path / "out" / "essay.pdf"
+    result = run_cli(essay, "-o", out, "--strict", "-e", "reading", "-e", "large-print")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {essay}: refused to read file://")
+    assert len(result.stderr.splitlines()) == 1
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
