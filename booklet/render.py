@@ -1,5 +1,6 @@
 """Render the essay and clinic details through the Jinja templates into one HTML document."""
 
+import functools
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +53,13 @@ def qr_code(website):
     return segno.make(website, error="m").svg_data_uri(dark="#111111", border=0)
 
 
+@functools.lru_cache(maxsize=4)
 def make_environment(templates_dir):
-    """A Jinja environment that escapes everything and refuses undefined names."""
+    """A Jinja environment that escapes everything and refuses undefined names.
+
+    Kept between builds (--watch, editions): Jinja recompiles a template only when its
+    file changes.
+    """
     import jinja2
 
     return jinja2.Environment(

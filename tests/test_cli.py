@@ -223,3 +223,50 @@ def test_an_error_in_a_parallel_edition_is_one_line(tmp_path):
     assert result.stderr.startswith(f"Error: {essay}: refused to read file://")
     assert len(result.stderr.splitlines()) == 1
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+def test_watch_picks_up_a_template_change(tmp_path):
+    import shutil
+    import signal
+    import time
+
+    from conftest import page_texts
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    out = tmp_path / "essay.pdf"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "build.py",
+            str(ESSAY),
+            "-o",
+            str(out),
+            "--templates",
+            str(templates),
+            "--watch",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not out.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        page = templates / "back-cover.html"
+        page.write_text(
+            page.read_text().replace("does not replace advice", "does NOT replace advice")
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            # outputs are replaced atomically, so every read sees a whole PDF
+            if "does NOT replace advice" in page_texts(out.read_bytes())[-1]:
+                break
+        assert "does NOT replace advice" in page_texts(out.read_bytes())[-1]
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, _ = process.communicate(timeout=30)
+    assert "Changed back-cover.html: rebuilt essay.pdf" in stdout
