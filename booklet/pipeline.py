@@ -113,12 +113,13 @@ def build_pdfs(request, font_config=None):
         {request.clinic.path.resolve()} if request.clinic.path else set()
     )
     for edition, (data, pages, edition_warnings, read) in zip(editions, laid_out, strict=True):
-        readings[(edition.paper, edition.large_print)] = (data, pages, edition)
+        readings[edition] = (data, pages)
         warnings += edition_warnings
         inputs.update(read)
     files, described = {}, []
     for output in request.outputs:
-        data, pages, edition = readings[(output.paper, output.large_print)]
+        edition = Edition(output.paper, output.large_print)
+        data, pages = readings[edition]
         if output.sheets:
             from .impose import impose, sheet_sides
 
