@@ -135,6 +135,14 @@ def test_edition_refuses_the_flags_it_replaces(tmp_path):
     assert "--edition replaces --paper" in result.stderr
 
 
+def _interruptible():
+    """Let Ctrl-C reach the child even when the test runner was started in the background
+    (a background shell job inherits SIGINT as ignored, and Python keeps it so)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_watch_rebuilds_on_change_and_survives_errors(tmp_path):
     """A real process: edit the essay, break it, fix it; Ctrl-C ends cleanly."""
     import signal
@@ -149,6 +157,7 @@ def test_watch_rebuilds_on_change_and_survives_errors(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
 
     def wait_for(predicate, seconds=30):
@@ -250,6 +259,7 @@ def test_watch_picks_up_a_template_change(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
     try:
         deadline = time.monotonic() + 30
