@@ -280,3 +280,32 @@ def test_watch_picks_up_a_template_change(tmp_path):
         process.send_signal(signal.SIGINT)
         stdout, _ = process.communicate(timeout=30)
     assert "Changed back-cover.html: rebuilt essay.pdf" in stdout
+
+
+def test_killed_mid_build_leaves_the_old_booklet_and_no_temporary_file(tmp_path):
+    """SIGTERM at several moments of a long build: old file intact or new file whole."""
+    import signal
+    import time
+
+    long_essay = tmp_path / "long.md"
+    front, body = ESSAY.read_text().split("\n---\n", 1)
+    long_essay.write_text(front + "\n---\n" + "\n\n".join([body] * 12))
+    out = tmp_path / "out" / "long.pdf"
+    out.parent.mkdir()
+    for delay in (0.5, 1.5, 2.5, 3.5):
+        out.write_bytes(b"old booklet")
+        process = subprocess.Popen(
+            [sys.executable, "build.py", str(long_essay), "-o", str(out)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+        assert b"Traceback" not in stderr
+        assert [p.name for p in out.parent.iterdir()] == ["long.pdf"]
+        data = out.read_bytes()
+        assert data == b"old booklet" or (
+            data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+        )
