@@ -331,3 +331,14 @@ def test_every_pdf_opens_cleanly_in_qpdf_and_pdfium(tmp_path):
         assert len(drawn) > 0
         # every page but a padding blank has something on it
         assert sum(image.convert("L").getextrema()[0] < 128 for image in drawn) >= len(drawn) - 3
+
+
+def test_only_the_booklet_fonts_are_embedded(with_log, pdf_file):
+    """No fallback font sneaks in (a missing glyph would pull in a system font)."""
+    pdf = pdf_file(with_log["reading copy"])
+    fonts = set()
+    for page in pdf.pages:
+        for font in page.obj.Resources.get("/Font", {}).values():
+            fonts.add(str(font.BaseFont).split("+", 1)[-1])
+    assert fonts <= {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold", "Booklet-Field"}
+    assert "Atkinson-Hyperlegible" in fonts
