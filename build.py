@@ -12,11 +12,10 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from booklet import __version__  # noqa: E402
+from booklet.pipeline import EDITIONS  # noqa: E402  (light: WeasyPrint loads only to build)
 
 DEFAULT_SOURCE = ROOT / "content" / "essay.md"
 DEFAULT_CONFIG = ROOT / "content" / "clinic.toml"
-# Kept here, not imported, so --help never loads the package's heavy parts.
-EDITION_NAMES = ["reading", "print", "large-print", "letter", "letter-print", "letter-large-print"]
 
 
 def _size(n):
@@ -87,7 +86,7 @@ def _size(n):
     "--edition",
     "editions",
     multiple=True,
-    type=click.Choice(EDITION_NAMES),
+    type=click.Choice(list(EDITIONS)),
     help="Build this edition too, in the same run (repeatable): each is written as "
     "<output stem><suffix>.pdf. Replaces --paper, --large-print and --impose.",
 )

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .pipeline import EDITIONS
 
 PAPERS = ("a4", "letter")
-EDITIONS = ("reading", "print", "large-print", "letter", "letter-print", "letter-large-print")
 LOG_PAGES_RANGE = (1, 50)
 
 # key: (accepted types, what to call them in an error)
