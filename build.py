@@ -12,10 +12,24 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from booklet import __version__  # noqa: E402
-from booklet.pipeline import EDITIONS  # noqa: E402  (light: WeasyPrint loads only to build)
+from booklet.editions import (  # noqa: E402  (light: WeasyPrint loads only to build)
+    EDITIONS,
+    LOG_PAGES,
+    MAX_BYTES,
+    PAPERS,
+)
 
 DEFAULT_SOURCE = ROOT / "content" / "essay.md"
 DEFAULT_CONFIG = ROOT / "content" / "clinic.toml"
+
+
+def _shown(path):
+    """A path relative to the working folder when it is inside it, else as it is."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _size(n):
@@ -37,9 +51,9 @@ def _size(n):
 )
 @click.option(
     "--log-pages",
-    type=click.IntRange(1, 50),
+    type=click.IntRange(*LOG_PAGES),
     default=None,
-    help="Pages of episode log, two episodes a page (1-50) [default: 2].",
+    help=f"Pages of episode log, two episodes a page ({LOG_PAGES[0]}-{LOG_PAGES[1]}) [default: 2].",
 )
 @click.option(
     "--impose",
@@ -48,9 +62,10 @@ def _size(n):
 )
 @click.option(
     "--paper",
-    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    type=click.Choice(list(PAPERS), case_sensitive=False),
     default=None,
-    help="a4: A5 pages on A4 sheets; letter: half-letter pages on Letter sheets [default: a4].",
+    help="; ".join(f"{name}: {paper.describe}" for name, paper in PAPERS.items())
+    + " [default: a4].",
 )
 @click.option(
     "--large-print",
@@ -77,9 +92,17 @@ def _size(n):
 @click.option(
     "--max-size",
     type=click.IntRange(1),
-    default=2_000_000,
+    default=MAX_BYTES,
     show_default=True,
     help="Largest essay file accepted, in bytes.",
+)
+@click.option(
+    "--allow",
+    "allow",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Let the build read one more folder (repeatable), e.g. a shared images folder; "
+    "everything else stays refused.",
 )
 @click.option(
     "-e",
@@ -113,6 +136,7 @@ def main(ctx, watch, quiet, **options):
 
         watch_and_rebuild(lambda: make_request(**options), report, quiet)
         return
+    from booklet.errors import unexpected
     from booklet.pipeline import build
 
     try:
@@ -122,10 +146,7 @@ def main(ctx, watch, quiet, **options):
     except Exception as error:  # a bug: still one line for the user, unless debugging
         if os.environ.get("BOOKLET_DEBUG"):
             raise
-        raise click.ClickException(
-            f"{options['source']}: unexpected failure ({type(error).__name__}: {error}); "
-            "rerun with BOOKLET_DEBUG=1 for details and please report it"
-        ) from None
+        raise unexpected(error, options["source"]) from None
     report(built.written, built.warnings, quiet)
 
 
@@ -145,6 +166,7 @@ def make_request(
     templates,
     strict,
     max_size,
+    allow,
     editions,
 ):
     """Turn the options, with the clinic settings' defaults, into a build request."""
@@ -168,6 +190,12 @@ def make_request(
         outputs = outputs_for_editions(output, defaults["editions"])
     else:
         paper = (paper or defaults.get("paper", "a4")).lower()
+        if large_print is None and defaults.get("large_print") and impose:
+            raise click.UsageError(
+                f"{clinic.path} sets large_print = true, whose pages are already sheet-sized: "
+                "print the reading copy double-sided instead of --impose (or pass "
+                "--config with other settings)."
+            )
         if large_print is None:
             large_print = defaults.get("large_print", False)
         if large_print and impose:
@@ -184,6 +212,7 @@ def make_request(
         strict=strict,
         templates=(templates or TEMPLATES).resolve(),
         max_bytes=max_size,
+        allow=tuple(folder.resolve() for folder in allow) + clinic.allow,
     )
 
 
@@ -195,7 +224,9 @@ def report(written, warnings, quiet=False):
         return
     for item in written:
         unit = "sheet sides" if item.kind == "print sheets" else "pages"
-        click.echo(f"Wrote {item.path} ({item.kind}, {item.pages} {unit}, {_size(item.size)})")
+        click.echo(
+            f"Wrote {_shown(item.path)} ({item.kind}, {item.pages} {unit}, {_size(item.size)})"
+        )
     if any(item.kind == "print sheets" for item in written):
         click.echo(
             "To print: double-sided, flip on short edge, then fold in half and staple at the fold."

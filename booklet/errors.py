@@ -33,3 +33,11 @@ class RenderError(BookletError):
 
 class OutputError(BookletError):
     """An output file cannot be written."""
+
+
+def unexpected(error, source):
+    """A bug, still said in one line naming the essay; BOOKLET_DEBUG=1 shows the traceback."""
+    return click.ClickException(
+        f"{source}: unexpected failure ({type(error).__name__}: {error}); "
+        "rerun with BOOKLET_DEBUG=1 for details and please report it"
+    )

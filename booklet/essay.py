@@ -4,9 +4,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .editions import MAX_BYTES
 from .errors import SourceError
+from .lines import line_of
 
-MAX_BYTES = 2_000_000
 FRONT_MATTER_KEYS = ("title", "subtitle", "author", "language", "date", "subject", "keywords")
 EXTENSIONS = ("tables", "footnotes", "smarty", "toc", "attr_list", "sane_lists", "def_list")
 EXTENSION_CONFIGS = {"toc": {"toc_depth": "1-2"}, "smarty": {"smart_angled_quotes": False}}
@@ -38,6 +39,7 @@ class Essay:
     date: str = ""
     subject: str = ""
     keywords: tuple = ()
+    warnings: tuple = ()  # what was built around, each "path:line: message"
 
 
 def read_source(path, max_bytes=MAX_BYTES):
@@ -120,8 +122,8 @@ def check_front_matter(meta, path, text):
 
 
 def _line_of(text, key):
-    match = re.search(rf"^{re.escape(str(key))}\s*:", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    """The line a front-matter key is set on, for messages."""
+    return line_of(text, rf"^{re.escape(str(key))}\s*:")
 
 
 def markdown_to_html(body):

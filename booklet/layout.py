@@ -1,6 +1,7 @@
 """Lay out the booklet's HTML into pages with WeasyPrint, reading only what is allowed."""
 
 import logging
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -8,13 +9,21 @@ from dataclasses import dataclass, field
 from .errors import RenderError
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something layout built around: what went wrong, and the URL or anchor it concerns."""
+
+    what: str  # "image", "stylesheet", "file", "link" … as WeasyPrint names it
+    ref: str  # the URL (or #anchor) concerned, "" when none
+    reason: str
+
+
 @dataclass
 class Layout:
     """Laid-out pages and what rendering had to say about them."""
 
     document: object
-    warnings: list = field(default_factory=list)
-    refused: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
     read: list = field(default_factory=list)
 
 
@@ -43,24 +52,38 @@ def _weasyprint_messages():
 
 
 # Said of the machine, not the booklet: without libharfbuzz-subset WeasyPrint subsets
-# fonts with fontTools instead, with the same result.
+# fonts with fontTools instead (made reproducible by _fixed_font_clock).
 ENVIRONMENT_NOTES = ("instead of HarfBuzz-Subset",)
+FONT_EPOCH = "0"  # fontTools' subsets are dated 1970-01-01 unless SOURCE_DATE_EPOCH is set
+FAILED_TO_LOAD = re.compile(r"Failed to load (\w+(?: \w+)?) at '([^']*)'(?::\s*(.*))?", re.DOTALL)
+NO_ANCHOR = re.compile(r"No anchor (#\S*) for internal URI reference")
+UNREADABLE = {"image": "damaged, or not an image format it knows"}
 
 
-def _sort_messages(records, refused):
-    """Split WeasyPrint's log into (errors, warnings), dropping echoes of refusals."""
-    errors, warnings = [], []
+def _problems(records, refused):
+    """WeasyPrint's log and the fetcher's refusals as Problems, each reported once."""
+    problems = {}
     for record in records:
-        message = record.getMessage().splitlines()[0]
-        if any(url in message for url in refused) or "refused: " in message:
-            continue  # the fetcher's refusal is reported once, by name
+        message = record.getMessage()
         if any(note in message for note in ENVIRONMENT_NOTES):
             continue
-        (errors if record.levelno >= logging.ERROR else warnings).append(message)
-    return errors, warnings
+        if loaded := FAILED_TO_LOAD.match(message):
+            what, url, detail = loaded[1], loaded[2], (loaded[3] or "").strip()
+            if url in refused:
+                problems.setdefault(url, Problem(what, url, refused[url]))
+            else:
+                reason = detail or UNREADABLE.get(what, "cannot be read")
+                problems.setdefault(url, Problem(what, url, reason))
+        elif anchor := NO_ANCHOR.search(message):
+            problems.setdefault(anchor[1], Problem("link", anchor[1], "no heading has that id"))
+        elif "refused: " not in message:  # the fetcher's refusal is reported below, by URL
+            problems.setdefault(message, Problem("layout", "", message.splitlines()[0]))
+    for url, reason in refused.items():  # refusals WeasyPrint did not mention (@import, …)
+        problems.setdefault(url, Problem("file", url, reason))
+    return list(problems.values())
 
 
-def lay_out(html, base_url, roots, font_config=None):
+def lay_out(html, base_url, roots, source, font_config=None):
     """Lay out HTML into pages; only files under `roots` and data: URIs are read."""
     from .startup import import_weasyprint
 
@@ -74,31 +97,40 @@ def lay_out(html, base_url, roots, font_config=None):
                 font_config=font_config, pdf_forms=True, pdf_tags=True
             )
         except RecursionError:
-            raise RenderError("the document is nested too deeply to lay out") from None
-    errors, warnings = _sort_messages(records, fetcher.refused)
-    if errors:
-        raise RenderError(errors[0])
-    return Layout(
-        document, warnings, list(dict.fromkeys(fetcher.refused)), list(dict.fromkeys(fetcher.read))
-    )
+            raise RenderError("the document is nested too deeply to lay out", source) from None
+    return Layout(document, _problems(records, fetcher.refused), list(dict.fromkeys(fetcher.read)))
+
+
+@contextmanager
+def _fixed_font_clock():
+    """Date fontTools' font subsets by SOURCE_DATE_EPOCH, not the clock.
+
+    Without libharfbuzz-subset, WeasyPrint subsets fonts with fontTools, which stamps
+    each subset's head.modified with the time: the same booklet would differ every
+    second. A value the user sets is honoured (reproducible-builds.org); otherwise one
+    is fixed for the write.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = FONT_EPOCH
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def write_pdf(layout):
-    """The laid-out pages as PDF bytes: tagged, with bookmarks, links and (optionally) fields."""
+    """The laid-out pages as PDF bytes: tagged, with bookmarks, links and fillable fields."""
     document = layout.document
-    with _weasyprint_messages() as records:
+    with _weasyprint_messages() as records, _fixed_font_clock():
         # Attachments would be dated with the clock and read files at write time:
         # a booklet never carries any.
         document.metadata.attachments = []
-        pdf = document.write_pdf(
-            pdf_variant="pdf/ua-1",
-            pdf_identifier=True,
-            finisher=_finish,
-        )
-    errors, warnings = _sort_messages(records, layout.document.url_fetcher.refused)
-    if errors:
-        raise RenderError(errors[0])
-    layout.warnings.extend(warnings)
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=_finish)
+    known = {problem.ref for problem in layout.problems}
+    fresh = _problems(records, document.url_fetcher.refused)
+    layout.problems += [p for p in fresh if p.ref not in known or not p.ref]
     return pdf
 
 

@@ -3,18 +3,9 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RenderError
-from .render import TEMPLATES, Edition
-
-# name: (paper, large print, print sheets, file-name suffix)
-EDITIONS = {
-    "reading": ("a4", False, False, ""),
-    "print": ("a4", False, True, "-print"),
-    "large-print": ("a4", True, False, "-large-print"),
-    "letter": ("letter", False, False, "-letter"),
-    "letter-print": ("letter", False, True, "-letter-print"),
-    "letter-large-print": ("letter", True, False, "-letter-large-print"),
-}
+from .editions import DEFAULT_PAPER, EDITIONS, MAX_BYTES, Edition
+from .errors import ConfigError, RenderError
+from .render import TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -22,8 +13,7 @@ class Output:
     """One file to write: a reading copy, or print sheets imposed from one."""
 
     path: Path
-    paper: str = "a4"
-    large_print: bool = False
+    edition: Edition = Edition()
     sheets: bool = False
 
     @property
@@ -41,7 +31,8 @@ class Request:
     log_pages: int = 0
     strict: bool = False
     templates: Path = TEMPLATES
-    max_bytes: int = 2_000_000
+    max_bytes: int = MAX_BYTES
+    allow: tuple = ()  # folders the build may read besides the essay's, templates and settings
 
 
 @dataclass(frozen=True)
@@ -69,23 +60,29 @@ def print_path(output):
     return output.with_name(f"{output.stem}-print.pdf")
 
 
-def outputs_for_flags(output, paper="a4", large_print=False, impose=False):
+def outputs_for_flags(output, paper=DEFAULT_PAPER, large_print=False, impose=False):
     """The files the contract's flags ask for: the reading copy, and sheets with --impose."""
-    outputs = [Output(Path(output), paper, large_print)]
+    edition = Edition(paper, large_print)
+    outputs = [Output(Path(output), edition)]
     if impose:
-        outputs.append(Output(print_path(output), paper, large_print, sheets=True))
+        outputs.append(Output(print_path(output), edition, sheets=True))
     return tuple(outputs)
 
 
 def outputs_for_editions(output, names):
     """One file per named edition, each `<output stem><suffix>.pdf`."""
     output = Path(output)
-    outputs = []
-    for name in dict.fromkeys(names):
-        paper, large_print, sheets, suffix = EDITIONS[name]
-        path = output.with_name(f"{output.stem}{suffix}.pdf")
-        outputs.append(Output(path, paper, large_print, sheets))
-    return tuple(outputs)
+    return tuple(
+        Output(output.with_name(f"{output.stem}{named.suffix}.pdf"), named.edition, named.sheets)
+        for named in (EDITIONS[name] for name in dict.fromkeys(names))
+    )
+
+
+def font_configuration():
+    """One font configuration for every edition and rebuild: fonts are loaded once."""
+    from .startup import import_weasyprint
+
+    return import_weasyprint().text.fonts.FontConfiguration()
 
 
 def build_pdfs(request, font_config=None):
@@ -98,17 +95,16 @@ def build_pdfs(request, font_config=None):
     from .essay import read_essay
 
     essay = read_essay(request.source, request.max_bytes)
-    if font_config is None:  # one for all editions: the fonts are loaded once
-        from .startup import import_weasyprint
-
-        font_config = import_weasyprint().text.fonts.FontConfiguration()
-    editions = list(dict.fromkeys(Edition(o.paper, o.large_print) for o in request.outputs))
+    if request.strict and essay.warnings:
+        raise RenderError(f"{essay.warnings[0]} (--strict)")
+    font_config = font_config or font_configuration()
+    editions = list(dict.fromkeys(output.edition for output in request.outputs))
     job = (essay, request, font_config)
     if len(editions) > 1:
         laid_out = _in_parallel(job, editions)
     else:
         laid_out = [_edition_pdf(job, editions[0])]
-    readings, warnings = {}, []
+    readings, warnings = {}, list(essay.warnings)
     inputs = {essay.path.resolve()} | (
         {request.clinic.path.resolve()} if request.clinic.path else set()
     )
@@ -118,7 +114,7 @@ def build_pdfs(request, font_config=None):
         inputs.update(read)
     files, described = {}, []
     for output in request.outputs:
-        edition = Edition(output.paper, output.large_print)
+        edition = output.edition
         data, pages = readings[edition]
         if output.sheets:
             from .impose import impose, sheet_sides
@@ -138,17 +134,60 @@ def _edition_pdf(job, edition):
 
     essay, request, font_config = job
     folder = essay.path.resolve().parent
-    roots = [folder, Path(request.templates), request.clinic.folder]
+    roots = [folder, Path(request.templates), request.clinic.folder, *request.allow]
     html = render_html(essay, request.clinic, edition, request.log_pages, request.templates)
-    layout = lay_out(html, folder.as_uri() + "/", roots, font_config)
-    if request.strict and layout.refused:
-        raise RenderError(f"refused to read {layout.refused[0]} (--strict)", essay.path)
+    layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
     data = write_pdf(layout)
-    warnings = [f"refused to read {url}" for url in layout.refused] + layout.warnings
+    warnings = _messages(layout.problems, essay, request)
     return data, len(layout.document.pages), warnings, layout.read
 
 
+def _messages(problems, essay, request):
+    """Each problem as one line naming the file and line it comes from.
+
+    A problem with the clinic's logo is an error in the settings; with --strict every
+    problem is an error; otherwise they are warnings and the build goes on.
+    """
+    from .lines import line_of, locate
+
+    clinic = request.clinic
+    templates = sorted(p for p in Path(request.templates).iterdir() if p.is_file())
+    messages = []
+    for problem in problems:
+        if clinic.logo and problem.ref == clinic.logo.as_uri():
+            line = line_of(clinic.path.read_text(errors="replace"), r"^\s*logo\s*=")
+            raise ConfigError(f"'logo' {clinic.logo.name}: {problem.reason}", clinic.path, line)
+        path, line, written = locate(problem.ref, [essay.path, *templates])
+        where = f"{path or essay.path}:{line}: " if line else f"{path or essay.path}: "
+        message = where + _describe(problem, written)
+        if request.strict:
+            raise RenderError(f"{message} (--strict)")
+        messages.append(message)
+    return messages
+
+
+def _describe(problem, written):
+    """What went wrong, naming the reference as the author wrote it."""
+    from .fetcher import NOT_FOUND, REFUSED
+
+    if problem.reason == NOT_FOUND:
+        return f"{problem.what} not found: {written}"
+    if problem.reason in REFUSED:
+        return f"refused to read {written}: {problem.reason}"
+    if not problem.ref:
+        return problem.reason
+    return f"{problem.what} {written} cannot be used: {problem.reason}"
+
+
 _JOB = None  # what forked workers inherit: the essay, the request and the fonts
+
+
+def _quiet_worker():
+    """A worker leaves signals to its parent, which ends it; no traceback on the way out."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _edition_in_worker(edition):
@@ -166,8 +205,15 @@ def _in_parallel(job, editions):
     _JOB = job
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(len(editions), os.cpu_count() or 1)) as pool:
-            return pool.map(_edition_in_worker, editions, chunksize=1)
+        pool = context.Pool(min(len(editions), os.cpu_count() or 1), initializer=_quiet_worker)
+        try:
+            results = pool.map(_edition_in_worker, editions, chunksize=1)
+        except BaseException:
+            pool.terminate()
+            raise
+        pool.close()  # let the workers finish on their own: terminating them races their exit
+        pool.join()
+        return results
     finally:
         _JOB = None
 

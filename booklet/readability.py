@@ -625,17 +625,14 @@ def _heading_problems(headings):
     return problems
 
 
-def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None):
-    """Read the essay and measure its prose; return a Report."""
-    if isinstance(max_grade, bool) or not isinstance(max_grade, (int, float)) or max_grade < 0:
-        raise ValueError(f"max_grade must be a number 0 or more, not {max_grade!r}")
+def read_prose(path):
+    """Read the essay; return (language, prose units, headings, problems found on the way)."""
     path = Path(path)
     text = read_source(path)
     meta, body, _ = split_front_matter(text, path)
     language = _language(meta, path, text)
     first_line = text.count("\n", 0, len(text) - len(body)) + 1
     units, headings = split_blocks(body, first_line)
-
     problems = _heading_problems(headings)
     prose_units, captions = [], []
     for unit in units:
@@ -645,6 +642,19 @@ def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None):
     prose_units = sorted(prose_units + captions, key=lambda u: u.line)
     if not prose_units:
         raise SourceError("there is no prose to measure after the front matter", path)
+    return language, prose_units, headings, problems
+
+
+def prose_text(units):
+    """The measured prose as one string, each unit ending a sentence."""
+    return " ".join(_finished(" ".join(u.text.split())) for u in units)
+
+
+def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None):
+    """Read the essay and measure its prose; return a Report."""
+    if isinstance(max_grade, bool) or not isinstance(max_grade, (int, float)) or max_grade < 0:
+        raise ValueError(f"max_grade must be a number 0 or more, not {max_grade!r}")
+    language, prose_units, headings, problems = read_prose(path)
 
     sentences = []
     for unit in prose_units:
@@ -664,7 +674,7 @@ def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None):
                 )
             )
 
-    prose = " ".join(_finished(" ".join(u.text.split())) for u in prose_units)
+    prose = prose_text(prose_units)
     formula, grade, english, scores, notes = measure(prose, language)
     ts = statistics(language)
     words = ts.lexicon_count(prose)

@@ -2,46 +2,12 @@
 
 import functools
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .errors import TemplateError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-# paper: (reading page stylesheet, large-print stylesheet, sheet size in PDF points)
-PAPER = {
-    "a4": ("page-a5.css", "page-a4.css", (841.89, 595.28)),
-    "letter": ("page-half-letter.css", "page-letter.css", (792.0, 612.0)),
-}
-
-
-@dataclass(frozen=True)
-class Edition:
-    """How one copy of the booklet is laid out."""
-
-    paper: str = "a4"
-    large_print: bool = False
-    forms: bool = True
-
-    @property
-    def stylesheets(self):
-        """The stylesheets, in cascade order, from the templates folder."""
-        booklet_page, sheet_page, _ = PAPER[self.paper]
-        if self.large_print:
-            return ("booklet.css", sheet_page, "large-print.css")
-        return ("booklet.css", booklet_page)
-
-    @property
-    def css_class(self):
-        """Classes on <html>, for templates that want to tell editions apart."""
-        return f"paper-{self.paper}" + (" large-print" if self.large_print else "")
-
-    @property
-    def sheet_size(self):
-        """Landscape print sheet (width, height) in points."""
-        return PAPER[self.paper][2]
 
 
 def qr_code(website):

@@ -6,11 +6,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .editions import EDITIONS, LOG_PAGES, PAPERS
 from .errors import ConfigError
-from .pipeline import EDITIONS
-
-PAPERS = ("a4", "letter")
-LOG_PAGES_RANGE = (1, 50)
+from .lines import line_of
 
 # key: (accepted types, what to call them in an error)
 KEYS = {
@@ -25,10 +23,15 @@ KEYS = {
     "disclaimer": (str, "a string"),
     "episode_log": (bool, "true or false"),
     "log_pages": (int, "a whole number"),
-    "paper": (str, "a4 or letter"),
+    "paper": (str, " or ".join(PAPERS)),
     "large_print": (bool, "true or false"),
     "editions": (list, "a list of edition names"),
+    "allow": (list, "a list of folders"),
+    "toc_depth": (int, "a whole number"),
+    "max_grade": ((int, float), "a number"),
+    "jargon": (dict, 'a table of word = "plain alternative"'),
 }
+TOC_DEPTHS = (1, 6)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ class Clinic:
     edition: str = ""
     review_date: str = ""
     disclaimer: str = ""
+    allow: tuple = ()  # more folders the build may read, as resolved paths
+    toc_depth: int | None = None
+    max_grade: float | None = None
+    jargon: dict = field(default_factory=dict)  # word: plainer alternative
     defaults: dict = field(default_factory=dict)
 
     @property
@@ -55,8 +62,8 @@ class Clinic:
 
 def _line_of(text, key):
     """The line a top-level key is set on, for error messages."""
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    key = re.escape(key)
+    return line_of(text, rf"^\s*({key}\s*=|\[{key}\])")
 
 
 def load_clinic(path):
@@ -106,7 +113,7 @@ def validate_clinic(data, path, text=""):
     if "large_print" in data:
         defaults["large_print"] = data["large_print"]
     if "log_pages" in data:
-        low, high = LOG_PAGES_RANGE
+        low, high = LOG_PAGES
         if not low <= data["log_pages"] <= high:
             raise ConfigError(
                 f"'log_pages' must be from {low} to {high}", path, _line_of(text, "log_pages")
@@ -114,7 +121,9 @@ def validate_clinic(data, path, text=""):
         defaults["log_pages"] = data["log_pages"]
     if "paper" in data:
         if data["paper"] not in PAPERS:
-            raise ConfigError("'paper' must be a4 or letter", path, _line_of(text, "paper"))
+            raise ConfigError(
+                f"'paper' must be {' or '.join(PAPERS)}", path, _line_of(text, "paper")
+            )
         defaults["paper"] = data["paper"]
     if "editions" in data:
         bad = [e for e in data["editions"] if e not in EDITIONS]
@@ -148,6 +157,28 @@ def validate_clinic(data, path, text=""):
             raise ConfigError(
                 f"'logo' file not found: {data['logo']}", path, _line_of(text, "logo")
             )
+    allow = []
+    for folder in data.get("allow", []):
+        resolved = (path.parent / str(folder)).resolve()
+        if not isinstance(folder, str) or not resolved.is_dir():
+            raise ConfigError(
+                f"'allow' names {folder!r}, which is not a folder", path, _line_of(text, "allow")
+            )
+        allow.append(resolved)
+    toc_depth = data.get("toc_depth")
+    if toc_depth is not None and not TOC_DEPTHS[0] <= toc_depth <= TOC_DEPTHS[1]:
+        raise ConfigError(
+            f"'toc_depth' must be from {TOC_DEPTHS[0]} to {TOC_DEPTHS[1]}",
+            path,
+            _line_of(text, "toc_depth"),
+        )
+    jargon = data.get("jargon", {})
+    if not all(isinstance(plain, str) for plain in jargon.values()):
+        raise ConfigError(
+            "'jargon' must map each word to its plain alternative, as text",
+            path,
+            _line_of(text, "jargon"),
+        )
     review_date = data.get("review_date", "")
     if isinstance(review_date, dt.date):
         review_date = f"{review_date.day} {review_date:%B %Y}"
@@ -162,5 +193,9 @@ def validate_clinic(data, path, text=""):
         edition=data.get("edition", ""),
         review_date=review_date,
         disclaimer=data.get("disclaimer", ""),
+        allow=tuple(allow),
+        toc_depth=toc_depth,
+        max_grade=data.get("max_grade"),
+        jargon=jargon,
         defaults=defaults,
     )

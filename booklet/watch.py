@@ -28,14 +28,10 @@ def snapshot(files):
 
 def watch_and_rebuild(make_request, report, quiet=False):
     """Build, then rebuild on every change; errors are printed and the loop goes on."""
-    from .startup import import_weasyprint
+    from .errors import unexpected
+    from .pipeline import build, font_configuration
 
-    import_weasyprint()
-    from weasyprint.text.fonts import FontConfiguration
-
-    from .pipeline import build
-
-    font_config = FontConfiguration()
+    font_config = font_configuration()
     request = make_request()  # a usage error stops here, before watching starts
     inputs = {Path(request.source).resolve()}
     if request.clinic.path:
@@ -51,7 +47,7 @@ def watch_and_rebuild(make_request, report, quiet=False):
             click.echo(f"Error: {error.format_message()}", err=True)
             return
         except Exception as error:  # a bug must not end the loop either
-            click.echo(f"Error: unexpected failure ({type(error).__name__}: {error})", err=True)
+            click.echo(f"Error: {unexpected(error, request.source).format_message()}", err=True)
             return
         inputs = built.inputs
         report(built.written, built.warnings, quiet=True)

@@ -229,7 +229,7 @@ def test_an_error_in_a_parallel_edition_is_one_line(tmp_path):
     out = tmp_path / "out" / "essay.pdf"
     result = run_cli(essay, "-o", out, "--strict", "-e", "reading", "-e", "large-print")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {essay}: refused to read file://")
+    assert result.stderr.startswith(f"Error: {essay}:5: refused to read ../outside.png: ")
     assert len(result.stderr.splitlines()) == 1
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
 

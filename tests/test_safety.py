@@ -121,7 +121,9 @@ def test_markdown_image_outside_the_folder_is_refused(layout, reference):
     pdfs, warnings = make_pdfs(tmp_path, source=source)
     data = pdfs["reading copy"]
     assert not leaks(data)
-    assert len(warnings) == 1 and warnings[0].startswith("refused to read ")
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{source}:")  # the essay, and the image's line
+    assert ": refused to read " in warnings[0] and "outside the folders" in warnings[0]
     pdf = pikepdf.open(io.BytesIO(data))
     images = [
         o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"
@@ -134,7 +136,11 @@ def test_http_image_is_never_requested(layout, server):
     source = essay_with(essay_dir, f"![x]({server}/pixel.png)\n\n<{server}/autolink>")
     pdfs, warnings = make_pdfs(tmp_path, source=source)
     assert Recorder.requests == []
-    assert warnings == [f"refused to read {server}/pixel.png"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{source}:")
+    assert warnings[0].endswith(
+        f": refused to read {server}/pixel.png: the booklet never makes a network request"
+    )
     assert not leaks(pdfs["reading copy"])
 
 
@@ -159,7 +165,8 @@ def test_stylesheet_references_are_refused(layout, server, css):
     source = essay_with(essay_dir, "Hello.")
     pdfs, warnings = make_pdfs(tmp_path, source=source, templates=templates)
     assert Recorder.requests == []
-    assert any(w.startswith("refused to read ") for w in warnings)
+    # named in the stylesheet that asked, on its line
+    assert any(w.startswith(f"{sheet}:1: refused to read ") for w in warnings), warnings
     assert not leaks(pdfs["reading copy"])
 
 
@@ -191,7 +198,8 @@ def test_strict_turns_a_refusal_into_an_error(layout):
     out = tmp_path / "strict.pdf"
     result = run_cli(source, "-o", out, "--strict")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {source}: refused to read file://")
+    assert result.stderr.startswith(f"Error: {source}:")
+    assert ": refused to read ../outside/secret.png: outside the folders" in result.stderr
     assert "(--strict)" in result.stderr
     assert not out.exists()
 
