@@ -2,11 +2,13 @@
 
 API (all the command needs; none of it imports WeasyPrint or touches the network):
 
-- ``check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None) -> Report``
+- ``check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None, max_bytes=None)
+  -> Report``
   reads the essay (``essay.read_source`` and ``essay.split_front_matter``), measures the
   prose a patient reads and lists the places to fix. ``extra_jargon`` is the clinic
   settings' table of word -> plain alternative; it adds to (and overrides) the shipped
-  list. Errors the user can cause raise ``SourceError(message, path, line)``.
+  list. ``jargon_dir`` replaces ``templates/jargon``; ``max_bytes`` is ``--max-size``.
+  Errors the user can cause raise ``SourceError(message, path, line)``.
 - ``format_text(report) -> str``: the short report a clinician reads in ten seconds.
 - ``as_json(report) -> str``: one JSON object (keys listed on ``Report.as_dict``).
 - ``reading_level_line(report) -> str``: the line a normal build prints after "Wrote …",
@@ -625,10 +627,10 @@ def _heading_problems(headings):
     return problems
 
 
-def read_prose(path):
+def read_prose(path, max_bytes=None):
     """Read the essay; return (language, prose units, headings, problems found on the way)."""
     path = Path(path)
-    text = read_source(path)
+    text = read_source(path) if max_bytes is None else read_source(path, max_bytes)
     meta, body, _ = split_front_matter(text, path)
     language = _language(meta, path, text)
     first_line = text.count("\n", 0, len(text) - len(body)) + 1
@@ -650,11 +652,11 @@ def prose_text(units):
     return " ".join(_finished(" ".join(u.text.split())) for u in units)
 
 
-def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None):
+def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None, max_bytes=None):
     """Read the essay and measure its prose; return a Report."""
     if isinstance(max_grade, bool) or not isinstance(max_grade, (int, float)) or max_grade < 0:
         raise ValueError(f"max_grade must be a number 0 or more, not {max_grade!r}")
-    language, prose_units, headings, problems = read_prose(path)
+    language, prose_units, headings, problems = read_prose(path, max_bytes)
 
     sentences = []
     for unit in prose_units:
