@@ -221,3 +221,38 @@ def test_root_is_not_the_working_folder(tmp_path, monkeypatch):
     result = run_cli("-o", tmp_path / "b.pdf")
     assert result.exit_code == 0, result.output
     assert (ROOT / "content" / "essay.md").is_file()
+
+
+def test_images_that_cannot_be_used_are_warnings_naming_their_line(tmp_path):
+    """A damaged image and a missing one: the booklet is built, each named with its line."""
+    source = write(
+        tmp_path / "e.md",
+        "---\ntitle: Pictures\n---\n\n# Pictures\n\n![A stretch](broken.png)\n\n"
+        "Text.\n\n![A chart](charts/missing.png)\n",
+    )
+    write(tmp_path / "broken.png", b"\x89PNG\r\n\x1a\n not really a picture")
+    out = tmp_path / "out.pdf"
+    result = run_cli(source, "-o", out)
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.splitlines()
+    assert f"Warning: {source}:7: image broken.png cannot be used: damaged, or not an image" in (
+        warnings[0] if warnings else ""
+    ) or any(w.startswith(f"Warning: {source}:7: ") and "broken.png" in w for w in warnings)
+    assert any(
+        w.startswith(f"Warning: {source}:11: ") and "not found: charts/missing.png" in w
+        for w in warnings
+    ), warnings
+    assert len(warnings) == 2
+    assert out.read_bytes().startswith(b"%PDF-")
+    strict = run_cli(source, "-o", tmp_path / "strict.pdf", "--strict")
+    assert strict.exit_code == 1
+    assert strict.stderr.startswith(f"Error: {source}:")
+    assert not (tmp_path / "strict.pdf").exists()
+
+
+def test_large_print_from_the_settings_with_impose_names_the_settings(tmp_path):
+    settings = write(tmp_path / "c.toml", "large_print = true\n")
+    result = run_cli(ESSAY, "-o", tmp_path / "b.pdf", "--config", settings, "--impose")
+    assert result.exit_code == 2
+    assert f"{settings} sets large_print = true" in result.stderr
+    assert not (tmp_path / "b.pdf").exists()

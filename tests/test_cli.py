@@ -222,6 +222,28 @@ def test_editions_built_in_parallel_match_single_builds(tmp_path):
     )
 
 
+def test_parallel_editions_end_quietly(tmp_path):
+    """Five real multi-edition runs: stderr holds nothing, however the workers end."""
+    essay = tmp_path / "short.md"
+    essay.write_text("---\ntitle: Short\n---\n\n# Short\n\nA few words.\n")
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "build.py", essay, "-o", tmp_path / f"run{n}" / "s.pdf", "-q"]
+            + ["-e", "reading", "-e", "print", "-e", "letter"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(5)
+    ]
+    for process in runs:
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        assert (stdout, stderr) == ("", "")
+    assert len(list(tmp_path.glob("run*/s*.pdf"))) == 15
+
+
 def test_an_error_in_a_parallel_edition_is_one_line(tmp_path):
     essay = tmp_path / "essay.md"
     essay.write_text("---\ntitle: T\n---\n\n![x](../outside.png)\n")

@@ -214,38 +214,6 @@ def test_raw_html_is_shown_as_text_not_obeyed(layout):
     assert not leaks(pdfs["reading copy"])
 
 
-def test_same_inputs_give_identical_bytes(tmp_path):
-    """Two separate processes, same inputs: byte-identical PDFs."""
-    import subprocess
-    import sys
-
-    hashes = []
-    for run in range(2):
-        out = tmp_path / f"run{run}" / "b.pdf"
-        subprocess.run(
-            [
-                sys.executable,
-                "build.py",
-                str(ESSAY),
-                "-o",
-                str(out),
-                "--config",
-                str(ROOT / "content" / "clinic.example.toml"),
-                "--impose",
-            ],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        hashes.append(
-            tuple(
-                hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in (out, out.with_name("b-print.pdf"))
-            )
-        )
-    assert hashes[0] == hashes[1]
-
-
 def test_no_temporary_files_left_when_interrupted(tmp_path, monkeypatch):
     """Ctrl-C while writing: old output untouched, no temporary file left."""
     from booklet import output
