@@ -1,6 +1,5 @@
 """Hostile references never reach the PDF or the network; bad input is one clear line."""
 
-import hashlib
 import http.server
 import io
 import shutil
@@ -8,7 +7,7 @@ import threading
 
 import pikepdf
 import pytest
-from conftest import ESSAY, ROOT, flatten, make_pdfs, page_texts, run_cli
+from conftest import ROOT, flatten, make_pdfs, page_texts, run_cli
 
 MARKER = b"SECRET-MARKER-7f3a"
 
