@@ -16,6 +16,7 @@ from booklet.editions import (  # noqa: E402  (light: WeasyPrint loads only to b
     EDITIONS,
     LOG_PAGES,
     MAX_BYTES,
+    MAX_GRADE,
     PAPERS,
 )
 
@@ -116,10 +117,25 @@ def _size(n):
 @click.option(
     "-w", "--watch", is_flag=True, help="Rebuild whenever the essay, settings or templates change."
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Measure the essay's reading level and print a report instead of building (no PDF); "
+    "exit 1 when it is above --max-grade.",
+)
+@click.option(
+    "--json", "json_report", is_flag=True, help="With --check: print the report as one JSON object."
+)
+@click.option(
+    "--max-grade",
+    type=click.FloatRange(0),
+    default=None,
+    help=f"Highest reading grade allowed [default: the settings' max_grade, else {MAX_GRADE}].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.version_option(__version__, "--version", prog_name="booklet")
 @click.pass_context
-def main(ctx, watch, quiet, **options):
+def main(ctx, watch, quiet, check, json_report, **options):
     """Turn the essay's Markdown (SOURCE, default content/essay.md) into a printable booklet PDF."""
     # `kill` gets the same clean stop as Ctrl-C: no half-written file left behind.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -131,23 +147,63 @@ def main(ctx, watch, quiet, **options):
     if options["editions"] and given:
         flag = "--" + sorted(given)[0].replace("_", "-")
         raise click.UsageError(f"--edition replaces {flag}; use one or the other.")
+    if json_report and not check:
+        raise click.UsageError("--json goes with --check.")
+    if check:
+        ctx.exit(_one_line(lambda: run_check(json_report, **options), options["source"]))
     if watch:
         from booklet.watch import watch_and_rebuild
 
         watch_and_rebuild(lambda: make_request(**options), report, quiet)
         return
-    from booklet.errors import unexpected
     from booklet.pipeline import build
 
+    built = _one_line(lambda: build(make_request(**options)), options["source"])
+    report(built.written, built.warnings, quiet)
+    if built.reading is not None and not quiet:
+        from booklet.readability import reading_level_line
+
+        click.echo(reading_level_line(built.reading))
+
+
+def _one_line(action, source):
+    """Run action(); a bug still reaches the user as one line, unless debugging."""
+    from booklet.errors import unexpected
+
     try:
-        built = build(make_request(**options))
+        return action()
     except click.ClickException:
         raise
-    except Exception as error:  # a bug: still one line for the user, unless debugging
+    except Exception as error:
         if os.environ.get("BOOKLET_DEBUG"):
             raise
-        raise unexpected(error, options["source"]) from None
-    report(built.written, built.warnings, quiet)
+        raise unexpected(error, source) from None
+
+
+def run_check(json_report, source, config, max_grade, max_size, **_):
+    """--check: print the reading-level report; the exit status says whether it passed."""
+    from booklet.readability import as_json, check_essay, format_text
+
+    clinic = load_settings(config)
+    report = check_essay(source, target_grade(clinic, max_grade), clinic.jargon, max_bytes=max_size)
+    click.echo(as_json(report) if json_report else format_text(report))
+    return 0 if report.passed else 1
+
+
+def load_settings(config):
+    """The clinic settings: --config, else content/clinic.toml when it exists."""
+    from booklet.settings import load_clinic
+
+    if config is None and DEFAULT_CONFIG.is_file():
+        config = DEFAULT_CONFIG
+    return load_clinic(config)
+
+
+def target_grade(clinic, max_grade):
+    """The reading grade to meet: --max-grade, else the settings', else the default."""
+    if max_grade is not None:
+        return max_grade
+    return clinic.max_grade if clinic.max_grade is not None else MAX_GRADE
 
 
 def _interrupt(signum, frame):
@@ -168,15 +224,13 @@ def make_request(
     max_size,
     allow,
     editions,
+    max_grade=None,
 ):
     """Turn the options, with the clinic settings' defaults, into a build request."""
     from booklet.pipeline import Request, outputs_for_editions, outputs_for_flags
     from booklet.render import TEMPLATES
-    from booklet.settings import load_clinic
 
-    if config is None and DEFAULT_CONFIG.is_file():
-        config = DEFAULT_CONFIG
-    clinic = load_clinic(config)
+    clinic = load_settings(config)
     defaults = clinic.defaults
     if episode_log is None:
         episode_log = defaults.get("episode_log", False) or log_pages is not None
@@ -213,6 +267,7 @@ def make_request(
         templates=(templates or TEMPLATES).resolve(),
         max_bytes=max_size,
         allow=tuple(folder.resolve() for folder in allow) + clinic.allow,
+        max_grade=target_grade(clinic, max_grade),
     )
 
 

@@ -1,5 +1,6 @@
 """The build: read the essay, render the templates, lay out pages, write the PDFs."""
 
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Request:
     templates: Path = TEMPLATES
     max_bytes: int = MAX_BYTES
     allow: tuple = ()  # folders the build may read besides the essay's, templates and settings
+    max_grade: float | None = None  # measure the reading level against this; None: do not
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Built:
     written: list
     warnings: list
     inputs: frozenset
+    reading: object = None  # the readability report, when the request asked for one
 
 
 @dataclass(frozen=True)
@@ -194,35 +197,71 @@ def _edition_in_worker(edition):
     return _edition_pdf(_JOB, edition)
 
 
+def _can_fork():
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def _forked_pool(processes):
+    """Forked workers that share the parent's imports; ended quietly whatever happens."""
+    import multiprocessing
+
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_quiet_worker)
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()  # let the workers finish on their own: terminating them races their exit
+    pool.join()
+
+
 def _in_parallel(job, editions):
     """Lay out editions on all cores: forked workers share the parent's imports and fonts."""
-    import multiprocessing
     import os
 
     global _JOB
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not _can_fork():
         return [_edition_pdf(job, edition) for edition in editions]
     _JOB = job
     try:
-        context = multiprocessing.get_context("fork")
-        pool = context.Pool(min(len(editions), os.cpu_count() or 1), initializer=_quiet_worker)
-        try:
-            results = pool.map(_edition_in_worker, editions, chunksize=1)
-        except BaseException:
-            pool.terminate()
-            raise
-        pool.close()  # let the workers finish on their own: terminating them races their exit
-        pool.join()
-        return results
+        with _forked_pool(min(len(editions), os.cpu_count() or 1)) as pool:
+            return pool.map(_edition_in_worker, editions, chunksize=1)
     finally:
         _JOB = None
+
+
+@contextmanager
+def _in_background(function, *args):
+    """Start function(*args) in a forked process now; yield a callable that waits for it."""
+    if not _can_fork():
+        yield lambda: function(*args)
+        return
+    with _forked_pool(1) as pool:
+        yield pool.apply_async(function, args).get
 
 
 def build(request, font_config=None):
     """Build and write atomically."""
     from .output import write_files
 
-    files, described, warnings, inputs = build_pdfs(request, font_config)
-    write_files(files)
+    # The reading level is measured on the other core while the pages are laid out.
+    measuring = _in_background(_reading_level, request) if request.max_grade is not None else None
+    with measuring or nullcontext(lambda: None) as reading:
+        files, described, warnings, inputs = build_pdfs(request, font_config)
+        write_files(files)
+        report = reading()
     written = [Written(path, pages, len(files[path]), kind) for path, pages, kind in described]
-    return Built(written, warnings, inputs)
+    return Built(written, warnings, inputs, report)
+
+
+def _reading_level(request):
+    """The essay's readability report, measured against the request's target."""
+    from .readability import check_essay
+
+    clinic = request.clinic
+    return check_essay(
+        request.source, request.max_grade, clinic.jargon, max_bytes=request.max_bytes
+    )
