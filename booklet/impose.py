@@ -34,8 +34,7 @@ def impose(pdf_bytes, sheet_size, title=""):
     sheets = pikepdf.new()
     forms = {}
     for left, right in sheet_sides(len(source.pages)):
-        sheets.add_blank_page(page_size=(sheet_width, sheet_height))
-        sheet = sheets.pages[-1]
+        resources, drawing = pikepdf.Dictionary(), []
         for slot, number in enumerate((left, right)):
             if number is None:
                 continue
@@ -47,13 +46,17 @@ def impose(pdf_bytes, sheet_size, title=""):
             y = (sheet_height - height) / 2
             if number not in forms:
                 forms[number] = sheets.copy_foreign(page.as_form_xobject())
-            # Named by page number, not add_resource()'s random prefix: same input, same bytes.
-            name = f"/Page{number}"
-            sheet.add_resource(forms[number], pikepdf.Name.XObject, name)
-            sheet.contents_add(
-                pikepdf.Stream(sheets, f"q 1 0 0 1 {x:.3f} {y:.3f} cm {name} Do Q\n".encode()),
-                prepend=False,
-            )
+            # Named by page number, not a random prefix: same input, same bytes.
+            resources[f"/Page{number}"] = forms[number]
+            drawing.append(f"q 1 0 0 1 {x:.3f} {y:.3f} cm /Page{number} Do Q\n")
+        sheet = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, sheet_width, sheet_height],
+            Resources=pikepdf.Dictionary(XObject=resources),
+        )
+        if drawing:  # an all-blank side has no content stream: an empty one is not valid zlib
+            sheet.Contents = pikepdf.Stream(sheets, "".join(drawing).encode())
+        sheets.pages.append(pikepdf.Page(sheet))
     sheets.docinfo["/Title"] = pikepdf.String(
         f"{title} (print sheets)" if title else "Print sheets"
     )

@@ -95,3 +95,33 @@ def test_booklet_print_sheets_put_blanks_before_the_back_cover(tmp_path):
     read = folded_order(sides)
     assert read[count - 1 : total - 1] == [""] * (total - count)
     assert "Contact and review" in read[-1]
+
+
+def empty_filtered_streams(data):
+    """Streams marked compressed but holding no bytes: not valid zlib (pdf.js, RIPs complain)."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [
+            o.objgen
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Stream)
+            and o.get("/Filter") is not None
+            and not o.read_raw_bytes()
+        ]
+
+
+@pytest.mark.parametrize("count", [1, 2, 6])
+def test_sheets_have_no_empty_compressed_stream(count):
+    """An all-blank sheet side (a one-page booklet has one) has no content stream at all."""
+    import io
+
+    import pikepdf
+
+    sheets = impose(marked_pages(count), A4_LANDSCAPE)
+    assert empty_filtered_streams(sheets) == []
+    with pikepdf.open(io.BytesIO(sheets)) as pdf:
+        assert pdf.check_pdf_syntax() == []
+    assert [side for side in halves(sheets) if side != ("", "")]  # something is drawn

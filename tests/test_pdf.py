@@ -318,11 +318,14 @@ def test_large_print_body_is_18pt_on_a4_pages(tmp_path):
 def test_every_pdf_opens_cleanly_in_qpdf_and_pdfium(tmp_path):
     """qpdf's check (through pikepdf) finds nothing; PDFium opens and draws every page."""
     import pypdfium2 as pdfium
+    from test_impose import empty_filtered_streams
 
     pdfs = build_clean(tmp_path, config=EXAMPLE_CLINIC, log_pages=2, impose=True)
     pdfs["large print"] = build_clean(tmp_path, large_print=True, log_pages=1)["reading copy"]
-    pdfs["letter"] = build_clean(tmp_path, paper="letter", log_pages=1)["reading copy"]
+    letter = build_clean(tmp_path, paper="letter", log_pages=1, impose=True)
+    pdfs["letter"], pdfs["letter sheets"] = letter["reading copy"], letter["print sheets"]
     for kind, data in pdfs.items():
+        assert empty_filtered_streams(data) == [], kind  # pdf.js warns; strict RIPs refuse
         with pikepdf.open(io.BytesIO(data)) as pdf:
             assert pdf.check_pdf_syntax() == [], kind
         document = pdfium.PdfDocument(data)
