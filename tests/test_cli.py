@@ -51,6 +51,13 @@ def test_help_lists_every_option():
         "--templates",
         "--strict",
         "--max-size",
+        "--allow",
+        "-e, --edition",
+        "-w, --watch",
+        "-q, --quiet",
+        "--check",
+        "--json",
+        "--max-grade",
         "-h, --help",
         "--version",
     ):
@@ -305,7 +312,7 @@ def test_watch_picks_up_a_template_change(tmp_path):
 
 
 def test_killed_mid_build_leaves_the_old_booklet_and_no_temporary_file(tmp_path):
-    """SIGTERM at several moments of a long build: old file intact or new file whole."""
+    """SIGTERM while the pages are laid out: quiet exit, the old file as it was."""
     import signal
     import time
 
@@ -314,20 +321,44 @@ def test_killed_mid_build_leaves_the_old_booklet_and_no_temporary_file(tmp_path)
     long_essay.write_text(front + "\n---\n" + "\n\n".join([body] * 12))
     out = tmp_path / "out" / "long.pdf"
     out.parent.mkdir()
-    for delay in (0.5, 1.5, 2.5, 3.5):
-        out.write_bytes(b"old booklet")
-        process = subprocess.Popen(
-            [sys.executable, "build.py", str(long_essay), "-o", str(out)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        time.sleep(delay)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
-        assert b"Traceback" not in stderr
-        assert [p.name for p in out.parent.iterdir()] == ["long.pdf"]
-        data = out.read_bytes()
-        assert data == b"old booklet" or (
-            data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-        )
+    out.write_bytes(b"old booklet")
+    process = subprocess.Popen(
+        [sys.executable, "build.py", str(long_essay), "-o", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)  # imports done, layout of ~40 pages under way
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0  # it was stopped, not finished
+    assert b"Traceback" not in stderr
+    assert [p.name for p in out.parent.iterdir()] == ["long.pdf"]
+    assert out.read_bytes() == b"old booklet"
+
+
+def test_killed_while_writing_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    """SIGTERM once the temporary file exists, before it replaces the old one."""
+    import signal
+    import time
+
+    out = tmp_path / "b.pdf"
+    out.write_bytes(b"old booklet")
+    # The command's own SIGTERM handler, and a write long enough to be caught in the act.
+    code = (
+        "import signal, sys; sys.path.insert(0, '.')\n"
+        "import build\n"
+        "from booklet.output import write_files\n"
+        "signal.signal(signal.SIGTERM, build._interrupt)\n"
+        f"write_files({{{str(out)!r}: b'%PDF-' + bytes(400_000_000)}})\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".b.pdf.*.tmp")):
+        assert time.monotonic() < deadline and process.poll() is None, "never started writing"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    assert process.returncode != 0  # interrupted mid-write, not finished
+    assert [p.name for p in tmp_path.iterdir()] == ["b.pdf"]
+    assert out.read_bytes() == b"old booklet"
