@@ -3,16 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Exact versions, with hashes, of everything .venv holds: the same install every time.
+LOCK := requirements.lock
 
-.PHONY: all booklet test lint preview bench clean
+.PHONY: all booklet test lint preview bench clean lock
 
 all: booklet
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Refresh the lock on purpose (new dependency, or newer releases), then commit it.
+# (pip-compile, not `python -m piptools`: run here, build.py would shadow the `build` package.)
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras \
+		--allow-unsafe --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
 
 booklet: $(STAMP)
 	@$(PY) -m compileall -q booklet   # start-up is measured; cached bytecode saves ~20 ms
