@@ -8,9 +8,40 @@ from .editions import MAX_BYTES
 from .errors import SourceError
 from .lines import line_of
 
-FRONT_MATTER_KEYS = ("title", "subtitle", "author", "language", "date", "subject", "keywords")
-EXTENSIONS = ("tables", "footnotes", "smarty", "toc", "attr_list", "sane_lists", "def_list")
-EXTENSION_CONFIGS = {"toc": {"toc_depth": "1-2"}, "smarty": {"smart_angled_quotes": False}}
+# Canonical keys, and the names Pandoc, R Markdown, Hugo, Jekyll and Astro give them.
+FRONT_MATTER_KEYS = (
+    "title",
+    "subtitle",
+    "author",
+    "language",
+    "date",
+    "subject",
+    "keywords",
+    "summary",
+    "log",
+    "toc_depth",
+)
+ALIASES = {
+    "lang": "language",
+    "tags": "keywords",
+    "abstract": "summary",
+    "description": "summary",
+    "toc-depth": "toc_depth",
+}
+TOC_DEPTHS = (1, 6)
+DEFAULT_TOC_DEPTH = 3
+EXTENSIONS = (
+    "tables",
+    "footnotes",
+    "smarty",
+    "toc",
+    "attr_list",
+    "sane_lists",
+    "def_list",
+    "fenced_code",
+)
+# Every heading gets an id; which of them the contents lists is decided here, not by toc.
+EXTENSION_CONFIGS = {"toc": {"toc_depth": "1-6"}, "smarty": {"smart_angled_quotes": False}}
 
 
 def _extensions():
@@ -32,7 +63,7 @@ class Essay:
     path: Path
     title: str
     html: str
-    headings: list = field(default_factory=list)  # (level, id, text), h1 and h2
+    headings: list = field(default_factory=list)  # (outline level, id, text) for the contents
     subtitle: str = ""
     author: str = ""
     language: str = "en"
@@ -40,6 +71,9 @@ class Essay:
     subject: str = ""
     keywords: tuple = ()
     warnings: tuple = ()  # what was built around, each "path:line: message"
+    summary: str = ""  # abstract or description, shown under the title
+    log: str = ""  # the log the essay asks for: a preset name or a TOML path, as written
+    toc_depth: int = DEFAULT_TOC_DEPTH
 
 
 def read_source(path, max_bytes=MAX_BYTES):
@@ -93,32 +127,91 @@ def split_front_matter(text, path):
 
 
 def check_front_matter(meta, path, text):
-    """Check front-matter keys and types; return them as plain strings."""
-    clean = {}
+    """Front matter as plain values, and one warning naming every key with no meaning here."""
+    clean, unknown = {}, []
     for key, value in meta.items():
+        name = ALIASES.get(str(key), str(key))
         line = _line_of(text, key)
-        if key not in FRONT_MATTER_KEYS:
-            known = ", ".join(FRONT_MATTER_KEYS)
-            raise SourceError(f"unknown front-matter key '{key}' (known keys: {known})", path, line)
-        if key == "keywords":
-            if isinstance(value, str):
-                value = [k.strip() for k in value.split(",") if k.strip()]
-            if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-                raise SourceError("'keywords' must be a list of words", path, line)
-            clean[key] = tuple(value)
-        elif isinstance(value, (str, int, float)) or hasattr(value, "isoformat"):
-            clean[key] = str(value).strip()
+        if name not in FRONT_MATTER_KEYS:
+            unknown.append(str(key))
+        elif name in clean and str(key) != name:
+            continue  # `language` wins over `lang`, wherever each is written
+        elif name == "keywords":
+            clean[name] = _words(value, key, path, line)
+        elif name == "author":
+            clean[name] = ", ".join(_names(value, key, path, line))
+        elif name == "toc_depth":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SourceError(f"'{key}' must be a whole number", path, line)
+            if not TOC_DEPTHS[0] <= value <= TOC_DEPTHS[1]:
+                raise SourceError(
+                    f"'{key}' must be from {TOC_DEPTHS[0]} to {TOC_DEPTHS[1]}", path, line
+                )
+            clean[name] = value
         else:
-            raise SourceError(f"'{key}' must be text", path, line)
-    if "language" in clean and not re.fullmatch(
-        r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", clean["language"]
-    ):
-        raise SourceError(
-            f"'language' must be a language tag such as en or en-GB, not {clean['language']!r}",
-            path,
-            _line_of(text, "language"),
+            clean[name] = _text(value, key, path, line)
+    warnings = []
+    if unknown:
+        warnings.append(f"{path}:{_line_of(text, unknown[0])}: " + _unknown(unknown))
+    language = clean.get("language", "")
+    if language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
+        warnings.append(
+            f"{path}:{_line_of(text, 'language') or _line_of(text, 'lang')}: "
+            f"'language' must be a language tag such as en or en-GB, not {language!r}; "
+            "the booklet is set as English (en)"
         )
-    return clean
+        del clean["language"]
+    return clean, warnings
+
+
+def _unknown(keys):
+    """One message for every front-matter key with no meaning here, with near misses."""
+    import difflib
+
+    known = (*FRONT_MATTER_KEYS, *ALIASES)
+    named = []
+    for key in keys:
+        near = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.75)
+        named.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
+    return f"front matter: ignored {', '.join(named)}: no meaning in a booklet"
+
+
+def _text(value, key, path, line):
+    """A scalar front-matter value as text; empty stays empty."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if isinstance(value, (str, int, float)):
+        return str(value).strip()
+    raise SourceError(f"'{key}' must be text", path, line)
+
+
+def _words(value, key, path, line):
+    """Keywords as a list or comma-separated text."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(word.strip() for word in value.split(",") if word.strip())
+    if isinstance(value, list) and all(isinstance(w, (str, int, float)) for w in value):
+        return tuple(str(word).strip() for word in value if str(word).strip())
+    raise SourceError(f"'{key}' must be a list of words", path, line)
+
+
+def _names(value, key, path, line):
+    """Authors as text, a list of names, or Pandoc's list of {name: …} maps."""
+    if value is None:
+        return []
+    if isinstance(value, dict) and "name" in value:
+        value = [value]
+    if not isinstance(value, list):
+        return [_text(value, key, path, line)]
+    names = []
+    for item in value:
+        if isinstance(item, dict) and "name" in item:
+            item = item["name"]
+        names.append(_text(item, key, path, line))
+    return [name for name in names if name]
 
 
 def _line_of(text, key):
@@ -126,49 +219,59 @@ def _line_of(text, key):
     return line_of(text, rf"^{re.escape(str(key))}\s*:")
 
 
-def markdown_to_html(body):
-    """Convert Markdown to HTML (raw HTML is shown as text); return (html, headings)."""
+def markdown_to_html(body, shape=None):
+    """Convert Markdown to HTML; return (html, headings, raw HTML kinds shown as text).
+
+    `shape` is a Shape that checks links and images and marks up headings, tables and
+    addresses; without one only the conversion and the sanitiser run.
+    """
     import markdown
 
+    from . import sanitise
+
     md = markdown.Markdown(extensions=_extensions())
-    # Authors write Markdown, not HTML: raw tags are escaped and shown as typed.
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    html = md.convert(body)
-    headings = []
+    # Authors write Markdown: raw HTML is shown as typed, except a few harmless tags.
+    escaped = {}
+    sanitise.install(md, escaped)
+    from .shape import Shape, ShapeTree
 
-    def walk(tokens):
-        for token in tokens:
-            headings.append((token["level"], token["id"], _plain(token["name"])))
-            walk(token["children"])
-
-    walk(md.toc_tokens)
-    return html, headings
+    shape = shape or Shape()
+    md.treeprocessors.register(ShapeTree(md, shape), "booklet", 1)
+    html = sanitise.clean(md.convert(sanitise.prepare(body)))
+    return html, shape.headings, escaped
 
 
-def _plain(name):
-    """Heading text from the toc extension, entities decoded."""
-    import html
+def read_essay(path, max_bytes=MAX_BYTES, allowed=(), toc_depth=None):
+    """Read front matter and Markdown into an Essay.
 
-    return html.unescape(re.sub(r"<[^>]+>", "", name))
-
-
-def read_essay(path, max_bytes=MAX_BYTES):
-    """Read front matter and Markdown into an Essay."""
+    `allowed` are the folders the build may read (the essay's own when empty);
+    `toc_depth` the settings' default for how many heading levels the contents lists.
+    """
     from .guard import check_markdown, time_limit
+    from .links import References
+    from .shape import Shape
 
     path = Path(path)
     text = read_source(path, max_bytes)
     meta, body, body_line = split_front_matter(text, path)
-    meta = check_front_matter(meta, path, text)
+    meta, warnings = check_front_matter(meta, path, text)
     if not body.strip():
         raise SourceError("the essay is empty: there is no text after the front matter", path)
     check_markdown(body, path, body_line)
+    folder = path.resolve().parent
+    references = References(text, len(text) - len(body), folder, allowed or (folder,))
+    depth = meta.get("toc_depth") or toc_depth or DEFAULT_TOC_DEPTH
+    shape = Shape(references, depth, meta.get("summary", ""))
     with time_limit(path):
-        html, headings = markdown_to_html(body)
+        html, headings, escaped = markdown_to_html(body, shape)
     title = meta.get("title") or next((t for level, _, t in headings if level == 1), "")
     if not title:
         raise SourceError("no title: add 'title:' to the front matter or a '# Title' line", path)
+    passed = ", ".join(f"<{tag}>" for tag in ("br", "sup", "sub", "strong", "em"))
+    for kind, raw in escaped.items():
+        message = f"raw HTML {kind} is shown as text: only simple tags such as {passed} pass"
+        references.note("html", kind, message, raw)
+    warnings += references.warnings(path)
     return Essay(
         path=path,
         title=title,
@@ -178,6 +281,10 @@ def read_essay(path, max_bytes=MAX_BYTES):
         author=meta.get("author", ""),
         language=meta.get("language", "en"),
         date=meta.get("date", ""),
-        subject=meta.get("subject", ""),
+        subject=meta.get("subject") or meta.get("summary", ""),
         keywords=meta.get("keywords", ()),
+        warnings=tuple(dict.fromkeys(warnings)),
+        summary=meta.get("summary", ""),
+        log=meta.get("log", ""),
+        toc_depth=depth,
     )

@@ -48,10 +48,10 @@ CASES = {
         ["e.md"],
         "{t}/e.md:3: front matter is not valid YAML",
     ),
-    "unknown front matter key": (
+    "unknown front matter key with --strict": (
         {"e.md": "---\ntitle: x\ncolour: red\n---\n\nText\n"},
-        ["e.md"],
-        "{t}/e.md:3: unknown front-matter key 'colour'",
+        ["e.md", "--strict"],
+        "{t}/e.md:3: front matter: ignored 'colour'",
     ),
     "no title": ({"e.md": "Just text.\n"}, ["e.md"], "{t}/e.md: no title"),
     "too big": (

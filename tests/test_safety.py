@@ -204,12 +204,14 @@ def test_strict_turns_a_refusal_into_an_error(layout):
 
 
 def test_raw_html_is_shown_as_text_not_obeyed(layout):
+    """Only a few harmless tags (<b>, <br>, <sup> …) pass; <img> is shown as typed."""
     tmp_path, essay_dir, _ = layout
     source = essay_with(essay_dir, '<img src="../outside/secret.png"> and <b>bold</b>')
     pdfs, warnings = make_pdfs(tmp_path, source=source)
-    assert warnings == []
+    assert len(warnings) == 1 and ": raw HTML <img> is shown as text" in warnings[0]
+    assert warnings[0].startswith(f"{source}:")
     text = flatten(" ".join(page_texts(pdfs["reading copy"])))
-    assert '<img src="../outside/secret.png"> and <b>bold</b>' in text
+    assert '<img src="../outside/secret.png"> and bold' in text
     assert not leaks(pdfs["reading copy"])
 
 

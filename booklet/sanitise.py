@@ -1,0 +1,102 @@
+"""Raw HTML in the essay: a few harmless tags pass, the rest is shown as typed."""
+
+import re
+
+from markdown.inlinepatterns import HTML_RE, InlineProcessor
+
+# Tags real handouts carry for emphasis and chemistry (CO<sub>2</sub>, 10<sup>9</sup>).
+# They pass without attributes; anything else is shown as the author typed it.
+INLINE_TAGS = frozenset(
+    ("br", "sup", "sub", "strong", "b", "em", "i", "u", "s", "small", "mark", "kbd", "wbr")
+)
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b([^>]*)>", re.DOTALL)
+HEADING_LINE = re.compile(
+    r"^ {0,3}<h([1-6])(?:\s+[^>]*?\bid=[\"']?([\w:.-]+)[\"']?[^>]*|\s[^>]*)?>(.*?)</h\1>[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+FENCE_OR_COMMENT = re.compile(r"(^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\2[ \t]*$)|<!--.*?-->", re.S | re.M)
+# R Markdown and Quarto write chunks as ```{r label, echo=FALSE}: keep the language only.
+CHUNK_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w+-]*)[^}\n]*\}[ \t]*$", re.M)
+
+# Everything Markdown and this package produce; the sanitiser drops anything else.
+TAGS = {
+    *INLINE_TAGS,
+    *(f"h{n}" for n in range(1, 7)),
+    *("p", "a", "img", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "code", "hr"),
+    *("table", "thead", "tbody", "tr", "th", "td", "div", "span", "figure", "figcaption"),
+    *("abbr", "del", "ins"),
+}
+ATTRIBUTES = {
+    "*": {"id", "class"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "th": {"style"},
+    "td": {"style"},
+    "ol": {"start"},
+    "abbr": {"title"},
+}
+SCHEMES = {"http", "https", "mailto", "tel", "data"}
+
+
+def prepare(body):
+    """Markdown as other tools write it, in the shapes Python-Markdown reads.
+
+    Comments go (their lines stay, so line numbers hold), `<hN>` lines become headings
+    and R Markdown chunk fences become plain fences.
+    """
+
+    def without_comment(match):
+        if match.group(1):
+            return match.group(0)
+        return "\n" * match.group(0).count("\n")
+
+    def heading(match):
+        level, anchor, text = match.groups()
+        return "#" * int(level) + " " + text.strip() + (f" {{#{anchor}}}" if anchor else "")
+
+    body = FENCE_OR_COMMENT.sub(without_comment, body)
+    body = CHUNK_FENCE.sub(r"\1\2 \3", body)
+    return HEADING_LINE.sub(heading, body)
+
+
+class RawHtml(InlineProcessor):
+    """Allowed inline tags pass bare; any other tag stays text and is noted once per kind."""
+
+    def __init__(self, md, found):
+        super().__init__(HTML_RE, md)
+        self.found = found  # "<div>": the first spelling met
+
+    def handleMatch(self, m, data):  # noqa: N802 - Markdown's name
+        raw = m.group(1)
+        tag = TAG.fullmatch(raw)
+        if tag and tag[2].lower() in INLINE_TAGS:
+            name = tag[2].lower()
+            bare = f"<{name}>" if name in ("br", "wbr") else f"<{tag[1]}{name}>"
+            return self.md.htmlStash.store(bare), m.start(0), m.end(0)
+        if raw.startswith("<!--"):
+            return "", m.start(0), m.end(0)
+        kind = f"<{tag[2].lower()}>" if tag else raw
+        self.found.setdefault(kind, raw)
+        return None, None, None
+
+
+def install(md, found):
+    """Make `md` escape raw HTML except the allowed tags, noting what it escaped."""
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.inlinePatterns.register(RawHtml(md, found), "html", 90)
+
+
+def clean(html):
+    """The essay's HTML through a real sanitiser: known tags, attributes and schemes only."""
+    import nh3
+
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties={"text-align"},
+    )

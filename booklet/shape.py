@@ -1,0 +1,75 @@
+"""What the essay stage does to Markdown's tree: references, headings, figures, tables."""
+
+from xml.etree import ElementTree as etree
+
+from markdown.treeprocessors import Treeprocessor
+
+from .essay import DEFAULT_TOC_DEPTH
+from .links import mark_addresses, plain
+
+WIDE_TABLE = 5  # columns from which a table is set smaller
+VERY_WIDE_TABLE = 7
+
+
+class Shape:
+    """What the essay stage does to the converted tree, and what it learns from it."""
+
+    def __init__(self, references=None, toc_depth=DEFAULT_TOC_DEPTH, summary=""):
+        self.references = references
+        self.toc_depth = toc_depth
+        self.summary = summary
+        self.headings = []
+
+    def run(self, root):
+        """Check references, then shape headings, figures, tables and addresses."""
+        if self.references:
+            self.references.check(root)
+        found = [e for e in root.iter() if e.tag in _HEADING_TAGS and e.get("id")]
+        top = min((int(e.tag[1]) for e in found), default=1)
+        for element in found:
+            level = int(element.tag[1]) - top + 1
+            listed = level <= self.toc_depth
+            _add_class(element, f"bk-{level}" if listed else "bk-none")
+            if listed:
+                self.headings.append((level, element.get("id"), plain("".join(element.itertext()))))
+        for paragraph in root.iter("p"):
+            _figure(paragraph)
+        for table in root.iter("table"):
+            columns = max((len(row) for row in table.iter("tr")), default=0)
+            if columns >= WIDE_TABLE:
+                _add_class(table, "wide" if columns < VERY_WIDE_TABLE else "wide very-wide")
+        if self.summary:
+            summary = etree.Element("p", {"class": "summary"})
+            summary.text = self.summary
+            root.insert(1 if len(root) and root[0].tag == "h1" else 0, summary)
+        mark_addresses(root)
+
+
+_HEADING_TAGS = {f"h{n}" for n in range(1, 7)}
+
+
+def _add_class(element, name):
+    element.set("class", f"{element.get('class', '')} {name}".strip())
+
+
+def _figure(paragraph):
+    """A paragraph holding only an image with a title becomes a figure with a caption."""
+    if len(paragraph) != 1 or (paragraph.text or "").strip():
+        return
+    image = paragraph[0]
+    if image.tag != "img" or not image.get("title") or (image.tail or "").strip():
+        return
+    paragraph.tag = "figure"
+    caption = etree.SubElement(paragraph, "figcaption")
+    caption.text = image.attrib.pop("title")
+
+
+class ShapeTree(Treeprocessor):
+    """Runs a Shape after Markdown's own tree work (ids, footnotes, attributes)."""
+
+    def __init__(self, md, shape):
+        super().__init__(md)
+        self.shape = shape
+
+    def run(self, root):
+        self.shape.run(root)
