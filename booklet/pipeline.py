@@ -97,7 +97,12 @@ def build_pdfs(request, font_config=None):
     """
     from .essay import read_essay
 
-    essay = read_essay(request.source, request.max_bytes)
+    essay = read_essay(
+        request.source,
+        request.max_bytes,
+        allowed=_roots(request, request.source),
+        toc_depth=request.clinic.toc_depth,
+    )
     if request.strict and essay.warnings:
         raise RenderError(f"{essay.warnings[0]} (--strict)")
     font_config = font_config or font_configuration()
@@ -137,12 +142,19 @@ def _edition_pdf(job, edition):
 
     essay, request, font_config = job
     folder = essay.path.resolve().parent
-    roots = [folder, Path(request.templates), request.clinic.folder, *request.allow]
+    roots = _roots(request, essay.path)
     html = render_html(essay, request.clinic, edition, request.log_pages, request.templates)
     layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
     data = write_pdf(layout)
     warnings = _messages(layout.problems, essay, request)
     return data, len(layout.document.pages), warnings, layout.read
+
+
+def _roots(request, essay_path):
+    """The folders a build may read: the essay's, the templates, the settings' and --allow."""
+    folder = Path(essay_path).resolve().parent
+    roots = [folder, Path(request.templates), request.clinic.folder, *request.allow]
+    return tuple(root for root in roots if root is not None)
 
 
 def _messages(problems, essay, request):
