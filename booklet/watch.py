@@ -54,8 +54,13 @@ def watch_and_rebuild(make_request, report, quiet=False):
         names = ", ".join(str(w.path.name) for w in built.written)
         click.echo(f"{reason}: rebuilt {names} in {time.perf_counter() - started:.2f} s")
 
-    rebuild("Built")
-    state = snapshot(watched_files(request.templates, inputs))
+    def rebuild_from(before, reason):
+        """Rebuild; files known before it keep their state from before, so an edit made
+        while the build ran is seen at the next look."""
+        rebuild(reason)
+        return {**snapshot(watched_files(request.templates, inputs) | set(before)), **before}
+
+    state = rebuild_from(snapshot(watched_files(request.templates, inputs)), "Built")
     click.echo("Watching for changes; Ctrl-C to stop.")
     try:
         while True:
@@ -63,7 +68,6 @@ def watch_and_rebuild(make_request, report, quiet=False):
             current = snapshot(watched_files(request.templates, inputs) | set(state))
             changed = sorted(str(p.name) for p in current if current[p] != state.get(p))
             if changed:
-                rebuild(f"Changed {', '.join(changed)}")
-                state = snapshot(watched_files(request.templates, inputs) | set(state))
+                state = rebuild_from(current, f"Changed {', '.join(changed)}")
     except KeyboardInterrupt:
         click.echo("Stopped watching.")
