@@ -13,6 +13,7 @@ sys.path.insert(0, str(ROOT))
 
 from booklet import __version__  # noqa: E402
 from booklet.editions import (  # noqa: E402  (light: WeasyPrint loads only to build)
+    DEFAULT_LOG,
     EDITIONS,
     LOG_PAGES,
     MAX_BYTES,
@@ -54,7 +55,18 @@ def _size(n):
     "--log-pages",
     type=click.IntRange(*LOG_PAGES),
     default=None,
-    help=f"Pages of episode log, two episodes a page ({LOG_PAGES[0]}-{LOG_PAGES[1]}) [default: 2].",
+    help=f"Pages of episode log, as many cards a page as the log says "
+    f"({LOG_PAGES[0]}-{LOG_PAGES[1]}) [default: 2].",
+)
+@click.option(
+    "--log",
+    "log",
+    metavar="NAME|PATH",
+    default=None,
+    help="Which log, and turn it on: a shipped one ("
+    + ", ".join(sorted(path.stem for path in (ROOT / "templates" / "logs").glob("*.toml")))
+    + f"; default {DEFAULT_LOG}) or a log definition (.toml) [default: the essay's "
+    "front matter 'log:', or the settings' log].",
 )
 @click.option(
     "--impose",
@@ -225,6 +237,7 @@ def make_request(
     allow,
     editions,
     max_grade=None,
+    log=None,
 ):
     """Turn the options, with the clinic settings' defaults, into a build request."""
     from booklet.pipeline import Request, outputs_for_editions, outputs_for_flags
@@ -233,7 +246,7 @@ def make_request(
     clinic = load_settings(config)
     defaults = clinic.defaults
     if episode_log is None:
-        episode_log = defaults.get("episode_log", False) or log_pages is not None
+        episode_log = defaults.get("episode_log", False) or log_pages is not None or log is not None
     if log_pages is None:
         log_pages = defaults.get("log_pages", 2)
     if output is None:
@@ -268,6 +281,7 @@ def make_request(
         max_bytes=max_size,
         allow=tuple(folder.resolve() for folder in allow) + clinic.allow,
         max_grade=target_grade(clinic, max_grade),
+        log=log,
     )
 
 

@@ -27,6 +27,10 @@ class TemplateError(BookletError):
     """A template is missing, broken or uses an undefined variable."""
 
 
+class LogError(BookletError):
+    """A log definition is missing, malformed or asks for what a card cannot hold."""
+
+
 class RenderError(BookletError):
     """Layout failed or referenced something it may not use."""
 

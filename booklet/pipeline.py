@@ -34,6 +34,7 @@ class Request:
     templates: Path = TEMPLATES
     max_bytes: int = MAX_BYTES
     allow: tuple = ()  # folders the build may read besides the essay's, templates and settings
+    log: str | None = None  # --log: a shipped log's name, or a definition's path
     max_grade: float | None = None  # measure the reading level against this; None: do not
 
 
@@ -105,15 +106,16 @@ def build_pdfs(request, font_config=None):
     )
     if request.strict and essay.warnings:
         raise RenderError(f"{essay.warnings[0]} (--strict)")
+    log, log_files = choose_log(request, essay)
     font_config = font_config or font_configuration()
     editions = list(dict.fromkeys(output.edition for output in request.outputs))
-    job = (essay, request, font_config)
+    job = (essay, request, font_config, log)
     if len(editions) > 1:
         laid_out = _in_parallel(job, editions)
     else:
         laid_out = [_edition_pdf(job, editions[0])]
     readings, warnings = {}, list(essay.warnings)
-    inputs = {essay.path.resolve()} | (
+    inputs = {essay.path.resolve(), *log_files} | (
         {request.clinic.path.resolve()} if request.clinic.path else set()
     )
     for edition, (data, pages, edition_warnings, read) in zip(editions, laid_out, strict=True):
@@ -140,10 +142,12 @@ def _edition_pdf(job, edition):
     from .layout import lay_out, write_pdf
     from .render import render_html
 
-    essay, request, font_config = job
+    essay, request, font_config, log = job
     folder = essay.path.resolve().parent
     roots = _roots(request, essay.path)
-    html = render_html(essay, request.clinic, edition, request.log_pages, request.templates)
+    html = render_html(
+        essay, request.clinic, edition, request.log_pages, request.templates, log=log
+    )
     layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
     data = write_pdf(layout)
     warnings = _messages(layout.problems, essay, request)
@@ -155,6 +159,42 @@ def _roots(request, essay_path):
     folder = Path(essay_path).resolve().parent
     roots = [folder, Path(request.templates), request.clinic.folder, *request.allow]
     return tuple(root for root in roots if root is not None)
+
+
+def choose_log(request, essay):
+    """The log's definition and the files it was read from; (None, ()) with no log.
+
+    --log wins, then the essay's front matter `log:` (from the essay's folder), then the
+    settings' `log` (from the settings' folder), then the default preset. A path named
+    in the essay or the settings must lie in a folder the build may read.
+    """
+    if not request.log_pages:
+        return None, ()
+    from .errors import LogError
+    from .lines import line_of
+    from .logbook import DEFAULT_LOG, LOGS, read_log, resolve_log
+
+    presets = Path(request.templates) / "logs"
+    presets = presets if presets.is_dir() else LOGS
+    settings = request.clinic.defaults.get("log")
+    if request.log:
+        path = resolve_log(request.log, Path.cwd(), folder=presets)
+    elif named := getattr(essay, "log", ""):
+        where = (essay.path, line_of(essay.path.read_text(errors="replace"), r"^log\s*:"))
+        path = resolve_log(named, essay.path.resolve().parent, where, presets)
+        roots = _roots(request, essay.path)
+        if not any(path.is_relative_to(Path(root).resolve()) for root in roots):
+            raise LogError(f"'log' must be a file the build may read: {named}", *where)
+    elif settings:
+        clinic = request.clinic.path
+        where = (clinic, line_of(clinic.read_text(errors="replace"), r"^\s*log\s*="))
+        path = resolve_log(settings, clinic.resolve().parent, where, presets)
+        roots = [clinic.resolve().parent, Path(request.templates), *request.allow]
+        if not any(path.is_relative_to(Path(root).resolve()) for root in roots):
+            raise LogError(f"'log' must be a file in the settings folder: {settings}", *where)
+    else:
+        path = presets / f"{DEFAULT_LOG}.toml"
+    return read_log(path), (path.resolve(),)
 
 
 def _messages(problems, essay, request):

@@ -37,11 +37,18 @@ def make_environment(templates_dir):
     )
 
 
-def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES):
-    """Fill templates/booklet.html; return the HTML text."""
+def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES, log=None):
+    """Fill templates/booklet.html; return the HTML text.
+
+    `log` is the LogDefinition the log's pages are laid out from (None: the default preset).
+    """
     import jinja2
     from markupsafe import Markup
 
+    if log_pages and log is None:
+        from .logbook import default_log
+
+        log = default_log()
     templates_dir = Path(templates_dir).resolve()
     environment = make_environment(templates_dir)
     qr = qr_code(clinic.website)
@@ -54,6 +61,7 @@ def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES):
             clinic=clinic,
             edition=edition,
             log_pages=log_pages,
+            log=log,
             qr_code=qr,
             templates_url=templates_dir.as_uri() + "/",
             version=__version__,

@@ -30,6 +30,7 @@ KEYS = {
     "toc_depth": (int, "a whole number"),
     "max_grade": ((int, float), "a number"),
     "jargon": (dict, 'a table of word = "plain alternative"'),
+    "log": (str, "a shipped log's name or a .toml file beside the settings"),
 }
 TOC_DEPTHS = (1, 6)
 
@@ -110,6 +111,8 @@ def validate_clinic(data, path, text=""):
     defaults = {}
     if "episode_log" in data:
         defaults["episode_log"] = data["episode_log"]
+    if data.get("log", "").strip():
+        defaults["log"] = data["log"].strip()  # resolved from this file's folder when used
     if "large_print" in data:
         defaults["large_print"] = data["large_print"]
     if "log_pages" in data:

@@ -194,7 +194,7 @@ def test_log_fields_are_fillable_and_named(with_log, pdf_file):
     expected = [f"episode{n}_{key}" for n in range(1, 5) for key in FIELDS]
     assert sorted(names) == sorted(expected)
     pain = next(f for f in pdf.Root.AcroForm.Fields if str(f.T) == "episode3_pain")
-    assert "0 (none) to 10" in str(pain.TU)
+    assert str(pain.TU) == "Episode 3: Pain 0–10 (0 = no pain, 10 = worst imaginable)"
     assert pain.FT == "/Tx"
     for field in pdf.Root.AcroForm.Fields:  # big enough to click and type into
         left, bottom, right, top = (float(v) for v in field.Rect)
