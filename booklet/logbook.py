@@ -44,6 +44,7 @@ LABEL_BESIDE_MM = 60  # longer labels go above their line
 # A page holds 18 writing lines (large print on Letter is the tightest); a card's title,
 # padding and margin take 1.7 of them, the page's title 0.25.
 PAGE_LINES = 18
+LABEL_ABOVE_LINES = 0.7  # a label standing above its line takes this much more
 CARD_LINES = 1.7
 PAGE_TITLE_LINES = 0.25
 
@@ -231,8 +232,11 @@ def _char_mm(char):
 
 
 def card_lines(fields):
-    """Writing lines a card needs: one a row, and a `lines` field's lines."""
-    return sum(max(field.height for field in row.fields) for row in card_rows(fields))
+    """Writing lines a card needs: one a row, a `lines` field's lines, a label above 0.7."""
+    return sum(
+        max(field.height for field in row.fields) + LABEL_ABOVE_LINES * row.above
+        for row in card_rows(fields)
+    )
 
 
 def fitting_cards(lines):
@@ -460,10 +464,10 @@ class _Checker:
         lines = card_lines(fields)
         most = fitting_cards(lines)
         if most < 1:
-            self.fail(f"the fields need {lines} writing lines: more than a page holds", "fields")
+            self.fail(f"the fields need {lines:g} writing lines: more than a page holds", "fields")
         if per_page > most:
             self.fail(
-                f"'per_page' = {per_page}: cards of {lines} writing lines fit at most "
+                f"'per_page' = {per_page}: cards of {lines:g} writing lines fit at most "
                 f"{most} to a page",
                 "per_page" if given else "fields",
             )

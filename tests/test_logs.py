@@ -432,3 +432,12 @@ def test_no_preset_mentions_spasms_but_the_back_spasm_log():
         log = read_log(LOGS / f"{name}.toml")
         texts = [log.title, log.intro] + [f"{f.label} {f.help}" for f in log.fields]
         assert ("spasm" in " ".join(texts).lower()) == (name == "back-spasm"), name
+
+
+def test_a_label_standing_above_its_line_counts_towards_the_page():
+    long_label = 'label = "How many times did you wake up during the night and why?"'
+    text = DIARY.replace('label = "What you ate and drank"', long_label)
+    log = parse_log(text.replace('kind = "lines"', 'kind = "text"').replace("lines = 2\n", ""))
+    assert [row.above for row in log.rows] == [False, True]
+    with pytest.raises(LogError, match="cards of 3.7 writing lines fit at most 3"):
+        parse_log(text.replace("per_page = 3", "per_page = 4"))
