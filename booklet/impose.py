@@ -24,8 +24,11 @@ def sheet_sides(page_count):
     return sides
 
 
-def impose(pdf_bytes, sheet_size, title=""):
-    """Two pages side by side on each landscape sheet side, in saddle-stitch order."""
+def impose(pdf_bytes, sheet_size, title="", right_to_left=False):
+    """Two pages side by side on each landscape sheet side, in saddle-stitch order.
+
+    A right-to-left booklet is bound on the right: each side's two pages swap places.
+    """
     import pikepdf
 
     source = pikepdf.open(BytesIO(pdf_bytes))
@@ -33,7 +36,8 @@ def impose(pdf_bytes, sheet_size, title=""):
     half = sheet_width / 2
     sheets = pikepdf.new()
     forms = {}
-    for left, right in sheet_sides(len(source.pages)):
+    for side in sheet_sides(len(source.pages)):
+        left, right = reversed(side) if right_to_left else side
         resources, drawing = pikepdf.Dictionary(), []
         for slot, number in enumerate((left, right)):
             if number is None:

@@ -2,7 +2,7 @@
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .editions import DEFAULT_LOG
@@ -128,12 +128,43 @@ class LogDefinition:
     entry: str = "episode"
     per_page: int = DEFAULT_PER_PAGE
     path: Path | None = None
+    entry_name: str = ""  # the cards' heading in the booklet's language; "" from `entry`
 
     @property
     def entry_title(self):
         """The entry's name as a card's heading starts: 'attack' is 'Attack'."""
+        if self.entry_name:
+            return self.entry_name
         name = self.entry.replace("_", " ")
         return name[:1].upper() + name[1:]
+
+    def texts(self):
+        """The words the log prints, for a catalogue to translate."""
+        fields = self.fields
+        return [
+            self.title,
+            *self.paragraphs,
+            self.entry_title,
+            *(field.label for field in fields),
+            *(field.help for field in fields if field.help),
+        ]
+
+    def translated(self, gettext):
+        """The same log in a catalogue's words; what the catalogue lacks stays as written.
+
+        Field keys and the entry (the PDF's field names) never change.
+        """
+        fields = tuple(
+            replace(f, label=gettext(f.label), help=gettext(f.help) if f.help else "")
+            for f in self.fields
+        )
+        return replace(
+            self,
+            title=gettext(self.title),
+            intro="\n\n".join(gettext(paragraph) for paragraph in self.paragraphs),
+            entry_name=gettext(self.entry_title),
+            fields=fields,
+        )
 
     @property
     def paragraphs(self):

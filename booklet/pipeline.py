@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .editions import DEFAULT_PAPER, EDITIONS, MAX_BYTES, Edition
 from .errors import ConfigError, RenderError
+from .language import choose_language
 from .render import TEMPLATES
 
 
@@ -104,17 +105,20 @@ def build_pdfs(request, font_config=None):
         allowed=_roots(request, request.source),
         toc_depth=request.clinic.toc_depth,
     )
-    if request.strict and essay.warnings:
-        raise RenderError(f"{essay.warnings[0]} (--strict)")
+    language, unspoken = choose_language(essay.language, request.templates)
+    notes = [*essay.warnings, *([f"{essay.path}: {unspoken}"] if unspoken else [])]
+    notes += _glyph_warnings(essay, request)
+    if request.strict and notes:
+        raise RenderError(f"{notes[0]} (--strict)")
     log, log_files = choose_log(request, essay)
     font_config = font_config or font_configuration()
     editions = list(dict.fromkeys(output.edition for output in request.outputs))
-    job = (essay, request, font_config, log)
+    job = (essay, request, font_config, log, language)
     if len(editions) > 1:
         laid_out = _in_parallel(job, editions)
     else:
         laid_out = [_edition_pdf(job, editions[0])]
-    readings, warnings = {}, list(essay.warnings)
+    readings, warnings = {}, notes
     inputs = {essay.path.resolve(), *log_files} | (
         {request.clinic.path.resolve()} if request.clinic.path else set()
     )
@@ -129,7 +133,9 @@ def build_pdfs(request, font_config=None):
         if output.sheets:
             from .impose import impose, sheet_sides
 
-            files[output.path] = impose(data, edition.sheet_size, essay.title)
+            files[output.path] = impose(
+                data, edition.sheet_size, essay.title, language.direction == "rtl"
+            )
             described.append((output.path, len(sheet_sides(pages)), output.kind))
         else:
             files[output.path] = data
@@ -142,16 +148,34 @@ def _edition_pdf(job, edition):
     from .layout import lay_out, write_pdf
     from .render import render_html
 
-    essay, request, font_config, log = job
+    essay, request, font_config, log, language = job
     folder = essay.path.resolve().parent
     roots = _roots(request, essay.path)
     html = render_html(
-        essay, request.clinic, edition, request.log_pages, request.templates, log=log
+        essay, request.clinic, edition, request.log_pages, request.templates, log, language
     )
     layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
     data = write_pdf(layout)
     warnings = _messages(layout.problems, essay, request)
     return data, len(layout.document.pages), warnings, layout.read
+
+
+def _glyph_warnings(essay, request):
+    """Characters of the essay or the clinic's details that no shipped font can draw."""
+    from .glyphs import missing_glyphs
+    from .lines import line_of
+
+    text = essay.path.read_text(encoding="utf-8-sig", errors="replace")
+    warnings = missing_glyphs(text, essay.path, request.templates)
+    clinic = request.clinic
+    if clinic.path:
+        settings = clinic.path.read_text(encoding="utf-8", errors="replace")
+        for key in ("name", "address", "phone", "edition", "disclaimer"):
+            first = line_of(settings, rf"^\s*{key}\s*=") or 1
+            warnings += missing_glyphs(
+                str(getattr(clinic, key)), clinic.path, request.templates, first
+            )
+    return warnings
 
 
 def _roots(request, essay_path):

@@ -34,13 +34,18 @@ def make_environment(templates_dir):
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
 
 
-def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES, log=None):
+def render_html(
+    essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES, log=None, language=None
+):
     """Fill templates/booklet.html; return the HTML text.
 
-    `log` is the LogDefinition the log's pages are laid out from (None: the default preset).
+    `log` is the LogDefinition the log's pages are laid out from (None: the default preset);
+    `language` the Language whose catalogue gives the booklet's own words (None: the
+    essay's, chosen here).
     """
     import jinja2
     from markupsafe import Markup
@@ -50,7 +55,17 @@ def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES, lo
 
         log = default_log()
     templates_dir = Path(templates_dir).resolve()
+    if language is None:
+        from .language import choose_language
+
+        language, _ = choose_language(essay.language, templates_dir)
     environment = make_environment(templates_dir)
+    if language.translations is None:
+        environment.install_null_translations(newstyle=True)
+    else:
+        environment.install_gettext_translations(language.translations, newstyle=True)
+        if log is not None:  # the shipped logs' words are in the catalogues too
+            log = log.translated(language.translations.gettext)
     qr = qr_code(clinic.website)
     try:
         template = environment.get_template("booklet.html")
@@ -62,6 +77,7 @@ def render_html(essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES, lo
             edition=edition,
             log_pages=log_pages,
             log=log,
+            language=language,
             qr_code=qr,
             templates_url=templates_dir.as_uri() + "/",
             version=__version__,

@@ -1,0 +1,207 @@
+"""Every language a clinic serves: the booklet's own words, dates, direction and fonts."""
+
+import io
+import re
+
+import pikepdf
+import pytest
+from conftest import EXAMPLE_CLINIC, ROOT, body_text, make_pdfs, page_texts
+
+from booklet.language import (
+    catalogue_files,
+    choose_language,
+    locale_names,
+    read_catalogue,
+    template_messages,
+)
+
+TEMPLATES = ROOT / "templates"
+ESSAYS = ROOT / "tests" / "languages"
+SHIPPED = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "ar", "he")
+REVIEW_DATES = {  # review_date = 2027-11-01 in the example settings
+    "es": "1 de noviembre de 2027",
+    "fr": "1 novembre 2027",
+    "de": "1. November 2027",
+    "en": "1 November 2027",
+}
+FIELDS = {"date", "start", "duration", "pain", "stress", "sitting", "where", "trigger"}
+
+
+def english_words(language):
+    """The booklet's English messages that this language's catalogue says otherwise."""
+    catalogue = read_catalogue(catalogue_files(TEMPLATES)[language])
+    words = []
+    for message in catalogue:
+        if message.id and message.string and message.string != message.id:
+            # The fixed parts of a message with %(name)s holes, each long enough to tell.
+            words += [part.strip() for part in re.split(r"%\(\w+\)s", message.id)]
+    return [w for w in words if len(w) >= 6]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Each language's essay with the example settings and the log: normal and large print."""
+    tmp = tmp_path_factory.mktemp("languages")
+    result = {}
+    for language in ("es", "fr", "de"):
+        for large in (False, True):
+            pdfs, warnings = make_pdfs(
+                tmp,
+                source=ESSAYS / f"{language}.md",
+                config=EXAMPLE_CLINIC,
+                log_pages=1,
+                large_print=large,
+                impose=not large,
+            )
+            result[language, large] = pdfs, warnings
+    return result
+
+
+def test_every_catalogue_has_every_message_of_the_templates():
+    messages = template_messages(TEMPLATES)
+    assert len(messages) >= 60  # the templates' words and the four shipped logs'
+    files = catalogue_files(TEMPLATES)
+    assert set(SHIPPED) <= set(files)
+    for name, path in files.items():
+        catalogue = read_catalogue(path)
+        missing = [m for m in messages if not (catalogue.get(m) and catalogue.get(m).string)]
+        assert missing == [], f"{name}.po lacks {missing[:5]}"
+        for message in catalogue:
+            if message.id and message.string:  # the same %(holes)s, or gettext fails
+                holes = sorted(re.findall(r"%\((\w+)\)s", message.id))
+                assert sorted(re.findall(r"%\((\w+)\)s", message.string)) == holes, (
+                    name,
+                    message.id,
+                )
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "de"])
+def test_no_english_word_of_the_booklet_is_left(built, language):
+    for large in (False, True):
+        pdfs, warnings = built[language, large]
+        assert warnings == []
+        text = body_text(page_texts(pdfs["reading copy"]))
+        english = english_words(language)
+        assert len(english) >= 40
+        left = [w for w in english if w in text]
+        assert left == [], left
+        assert REVIEW_DATES[language] in text
+        assert "2027-11-01" not in text
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "de"])
+def test_language_tag_and_fields_are_there(built, language):
+    pdfs, _ = built[language, False]
+    with pikepdf.open(io.BytesIO(pdfs["reading copy"])) as pdf:
+        assert str(pdf.Root.Lang).split("-")[0] == language
+        names = {str(field.T) for field in pdf.Root.AcroForm.Fields}
+    assert {f"episode1_{key}" for key in FIELDS} <= names  # ASCII and stable
+    assert {f"episode2_{key}" for key in FIELDS} <= names
+
+
+def test_english_dates_are_day_month_year(tmp_path):
+    pdfs, warnings = make_pdfs(tmp_path, config=EXAMPLE_CLINIC)
+    assert warnings == []
+    assert REVIEW_DATES["en"] in body_text(page_texts(pdfs["reading copy"]))
+
+
+def test_catalogue_chosen_from_the_tag(tmp_path):
+    assert locale_names("pt-BR") == ["pt_BR", "pt"]
+    assert locale_names("zh-hant-tw") == ["zh_Hant_TW", "zh_Hant", "zh"]
+    assert choose_language("en-US", TEMPLATES)[0].catalogue == "en"
+    assert choose_language("pt-BR", TEMPLATES)[0].catalogue == "pt"
+    assert choose_language("he", TEMPLATES)[0].direction == "rtl"
+    assert choose_language("ur", TEMPLATES)[0].direction == "rtl"
+    assert choose_language("el", TEMPLATES)[0].direction == "ltr"
+
+
+def test_a_language_without_catalogue_is_one_warning_then_english(tmp_path):
+    essay = tmp_path / "sw.md"
+    essay.write_text("---\ntitle: Maumivu ya mgongo\nlang: sw\n---\n\nPumzika kidogo.\n")
+    pdfs, warnings = make_pdfs(tmp_path, source=essay)
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{essay}: no catalogue for the essay's language 'sw'")
+    assert "Contents" in page_texts(pdfs["reading copy"])[1]
+
+
+def right_edges(data, page):
+    """x of the right end of each text line on a page, in points."""
+    import pypdfium2 as pdfium
+
+    text = pdfium.PdfDocument(data)[page].get_textpage()
+    ends = {}
+    for i in range(text.count_chars()):
+        char = text.get_text_range(i, 1)
+        if char.strip():
+            left, bottom, right, top = text.get_charbox(i)
+            line = round(bottom / 4)
+            ends[line] = max(ends.get(line, 0), right)
+            ends[line, "left"] = min(ends.get((line, "left"), 1e9), left)
+    return ends
+
+
+@pytest.mark.parametrize("language", ["he", "ar"])
+def test_right_to_left_essays_are_set_right_to_left(tmp_path, language):
+    pdfs, warnings = make_pdfs(
+        tmp_path, source=ESSAYS / f"{language}.md", config=EXAMPLE_CLINIC, impose=True
+    )
+    assert warnings == []
+    data = pdfs["reading copy"]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert str(pdf.Root.Lang) == language
+    # The essay's page: every line ends at the same right edge, and starts ragged.
+    essay_page = next(i for i, t in enumerate(page_texts(data)) if i > 1 and len(t) > 200)
+    edges = right_edges(data, essay_page)
+    rights = sorted({round(v) for k, v in edges.items() if not isinstance(k, tuple)})
+    lefts = sorted({round(v) for k, v in edges.items() if isinstance(k, tuple)})
+    assert rights[-1] - rights[len(rights) // 2] <= 2  # most lines end flush right
+    assert lefts[-1] - lefts[0] > 20  # and start where they end: ragged left
+    # Bound on the right: the cover is the left half of the first sheet's front.
+    from test_impose import halves
+
+    front = halves(pdfs["print sheets"])[0]
+    cover_title = page_texts(data)[0].split("\n")[-1].strip() or page_texts(data)[0]
+    assert front[0] and not front[0].startswith("Contact")
+    assert any(line.strip() and line.strip() in front[0] for line in cover_title.splitlines())
+
+
+@pytest.mark.parametrize("language", ["el", "ru", "he", "ar"])
+def test_every_script_comes_from_a_shipped_font(tmp_path, language):
+    pdfs, warnings = make_pdfs(tmp_path, source=ESSAYS / f"{language}.md", log_pages=1)
+    assert warnings == []
+    shipped = set()
+    for path in (TEMPLATES / "fonts").glob("*.ttf"):
+        from fontTools.ttLib import TTFont
+
+        with TTFont(path, lazy=True) as font:
+            shipped.add(font["name"].getDebugName(1))
+    with pikepdf.open(io.BytesIO(pdfs["reading copy"])) as pdf:
+        embedded = set()
+        for page in pdf.pages:
+            for font in page.obj.Resources.get("/Font", {}).values():
+                embedded.add(str(font.BaseFont).split("+", 1)[-1])
+    script_fonts = {f for f in embedded if f.startswith("Booklet-Noto-Sans")}
+    assert script_fonts  # the script's own face is used
+    assert embedded <= {
+        "Atkinson-Hyperlegible",
+        "Atkinson-Hyperlegible-Bold",
+        "Booklet-Field",
+        "Booklet-Noto-Sans",
+        "Booklet-Noto-Sans-Bold",
+        "Booklet-Noto-Sans-Arabic",
+        "Booklet-Noto-Sans-Arabic-Bold",
+        "Booklet-Noto-Sans-Hebrew",
+        "Booklet-Noto-Sans-Hebrew-Bold",
+    }, embedded
+    assert not any("DejaVu" in f for f in embedded)
+
+
+def test_a_character_no_shipped_font_has_is_named_with_its_line(tmp_path):
+    essay = tmp_path / "e.md"
+    essay.write_text("---\ntitle: Signs\n---\n\nHeat helps \U0001f525 a lot.\n\nडॉक्टर से मिलें।\n")
+    pdfs, warnings = make_pdfs(tmp_path, source=essay)
+    assert any(w.startswith(f"{essay}:5: emoji U+1F525 \U0001f525 (fire)") for w in warnings), (
+        warnings
+    )
+    assert any(w.startswith(f"{essay}:7: character U+0921 ड") for w in warnings), warnings
+    assert pdfs["reading copy"].startswith(b"%PDF-")
