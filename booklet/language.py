@@ -155,7 +155,7 @@ def update_catalogues(templates):
     folder = Path(templates) / CATALOGUES
     with open(folder / "booklet.pot", "wb") as file:
         write_po(file, template, width=88, omit_header=False)
-    for name, path in catalogue_files(templates).items():
+    for path in catalogue_files(templates).values():
         catalogue = read_catalogue(path)
         catalogue.update(template, no_fuzzy_matching=True)
         with open(path, "wb") as file:
