@@ -39,6 +39,14 @@ class OutputError(BookletError):
     """An output file cannot be written."""
 
 
+def closest(word, known, cutoff=0.6):
+    """The known name nearest a misspelt one (for "did you mean …?"), or None."""
+    import difflib
+
+    near = difflib.get_close_matches(str(word).lower(), [str(k) for k in known], 1, cutoff)
+    return near[0] if near else None
+
+
 def unexpected(error, source):
     """A bug, still said in one line naming the essay; BOOKLET_DEBUG=1 shows the traceback."""
     return click.ClickException(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .editions import MAX_BYTES
-from .errors import SourceError
+from .errors import SourceError, closest
 from .lines import line_of
 
 # Canonical keys, and the names Pandoc, R Markdown, Hugo, Jekyll and Astro give them.
@@ -166,13 +166,11 @@ def check_front_matter(meta, path, text):
 
 def _unknown(keys):
     """One message for every front-matter key with no meaning here, with near misses."""
-    import difflib
-
     known = (*FRONT_MATTER_KEYS, *ALIASES)
     named = []
     for key in keys:
-        near = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.75)
-        named.append(f"'{key}' (did you mean '{near[0]}'?)" if near else f"'{key}'")
+        near = closest(key, known, cutoff=0.75)
+        named.append(f"'{key}' (did you mean '{near}'?)" if near else f"'{key}'")
     return f"front matter: ignored {', '.join(named)}: no meaning in a booklet"
 
 

@@ -12,6 +12,19 @@ def line_of(text, pattern, flags=re.MULTILINE):
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
+def toml_problem(error, text):
+    """A TOMLDecodeError as (its message without the position, the line it names)."""
+    said = str(error)
+    where = re.search(r"\(at line (\d+)", said)
+    if where:
+        line = int(where[1])
+    elif "end of document" in said:
+        line = max(1, len(text.rstrip("\n").split("\n")))
+    else:
+        line = None
+    return re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", said), line
+
+
 def spellings(url, folder):
     """The ways an author may have written `url`: as given, relative to `folder`, bare name."""
     forms = [url]

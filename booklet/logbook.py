@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .editions import DEFAULT_LOG
-from .errors import LogError
-from .lines import line_of
+from .errors import LogError, closest
+from .lines import line_of, toml_problem
 
 LOGS = Path(__file__).resolve().parent.parent / "templates" / "logs"
 MAX_DEFINITION_BYTES = 100_000
@@ -275,13 +275,6 @@ def fitting_cards(lines):
     return int((PAGE_LINES - PAGE_TITLE_LINES) // (lines + CARD_LINES))
 
 
-def _close(word, words):
-    """The known word closest to a misspelt one, as a list of none or one."""
-    import difflib
-
-    return difflib.get_close_matches(word, words, n=1)
-
-
 def preset_names(folder=LOGS):
     """The shipped presets' names, sorted."""
     return sorted(path.stem for path in Path(folder).glob("*.toml"))
@@ -303,8 +296,8 @@ def resolve_log(name_or_path, base_folder, named_in=None, folder=LOGS):
         if path.is_file():
             return path
         names = preset_names(folder)
-        hint = _close(value, names)
-        said = f"did you mean '{hint[0]}'? " if hint else ""
+        hint = closest(value, names)
+        said = f"did you mean '{hint}'? " if hint else ""
         where, line = named_in or (None, None)
         raise LogError(
             f"no shipped log named '{value}' ({said}shipped: {', '.join(names)}; "
@@ -343,11 +336,7 @@ def parse_log(text, path=None):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        where = re.search(r"\(at line (\d+)", str(error))
-        line = int(where[1]) if where else None
-        if "end of document" in str(error):
-            line = max(1, len(text.rstrip("\n").split("\n")))
-        message = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(error))
+        message, line = toml_problem(error, text)
         raise LogError(f"not valid TOML: {message}", path, line) from None
     return _Checker(text, path).definition(data)
 
@@ -385,8 +374,8 @@ class _Checker:
     def unknown(self, data, known, what, index=None):
         for key in data:
             if key not in known:
-                hint = _close(key, known)
-                said = f"did you mean '{hint[0]}'?" if hint else f"known: {', '.join(known)}"
+                hint = closest(key, known)
+                said = f"did you mean '{hint}'?" if hint else f"known: {', '.join(known)}"
                 self.fail(f"unknown {what} '{key}' ({said})", key, index)
 
     def text_of(self, data, key, index=None, required=False, name=""):
@@ -466,8 +455,8 @@ class _Checker:
             )
         kind = data.get("kind", "text")
         if kind not in KINDS:
-            hint = _close(str(kind), KINDS)
-            said = f"did you mean '{hint[0]}'? " if hint else ""
+            hint = closest(kind, KINDS)
+            said = f"did you mean '{hint}'? " if hint else ""
             self.fail(
                 f"{name}unknown kind {kind!r} ({said}kinds: {', '.join(KINDS)})", "kind", index
             )

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .editions import EDITIONS, LOG_PAGES, PAPERS
-from .errors import ConfigError
-from .lines import line_of
+from .errors import ConfigError, closest
+from .lines import line_of, toml_problem
 
 # key: (accepted types, what to call them in an error)
 KEYS = {
@@ -85,14 +85,7 @@ def load_clinic(path):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        where = re.search(r"\(at line (\d+)", str(error))
-        if where:
-            line = int(where[1])
-        elif "end of document" in str(error):
-            line = max(1, len(text.rstrip("\n").split("\n")))
-        else:
-            line = None
-        message = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(error))
+        message, line = toml_problem(error, text)
         raise ConfigError(f"not valid TOML: {message}", path, line) from None
     return validate_clinic(data, path, text)
 
@@ -102,8 +95,9 @@ def validate_clinic(data, path, text=""):
     for key, value in data.items():
         line = _line_of(text, key)
         if key not in KEYS:
-            known = ", ".join(KEYS)
-            raise ConfigError(f"unknown key '{key}' (known keys: {known})", path, line)
+            near = closest(key, KEYS)
+            said = f"did you mean '{near}'?" if near else f"known keys: {', '.join(KEYS)}"
+            raise ConfigError(f"unknown key '{key}' ({said})", path, line)
         types, described = KEYS[key]
         # bool is an int in Python; a log_pages of true is still a mistake.
         if not isinstance(value, types) or (types is int and isinstance(value, bool)):
