@@ -47,7 +47,7 @@ class Clinic:
     website: str = ""
     logo: Path | None = None
     edition: str = ""
-    review_date: str = ""
+    review_date: dt.date | str = ""
     disclaimer: str = ""
     allow: tuple = ()  # more folders the build may read, as resolved paths
     toc_depth: int | None = None
@@ -176,9 +176,7 @@ def validate_clinic(data, path, text=""):
             path,
             _line_of(text, "jargon"),
         )
-    review_date = data.get("review_date", "")
-    if isinstance(review_date, dt.date):
-        review_date = f"{review_date.day} {review_date:%B %Y}"
+    review_date = data.get("review_date", "")  # a date is written in the booklet's language
     return Clinic(
         path=path,
         name=data.get("name", ""),
