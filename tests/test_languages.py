@@ -5,7 +5,7 @@ import re
 
 import pikepdf
 import pytest
-from conftest import EXAMPLE_CLINIC, ROOT, body_text, make_pdfs, page_texts
+from conftest import EXAMPLE_CLINIC, ROOT, flatten, make_pdfs, page_texts
 
 from booklet.language import (
     catalogue_files,
@@ -25,6 +25,11 @@ REVIEW_DATES = {  # review_date = 2027-11-01 in the example settings
     "en": "1 November 2027",
 }
 FIELDS = {"date", "start", "duration", "pain", "stress", "sitting", "where", "trigger"}
+
+
+def all_text(data):
+    """Every page's text, running heads and page numbers too."""
+    return flatten(" ".join(page_texts(data)))
 
 
 def english_words(language):
@@ -80,7 +85,7 @@ def test_no_english_word_of_the_booklet_is_left(built, language):
     for large in (False, True):
         pdfs, warnings = built[language, large]
         assert warnings == []
-        text = body_text(page_texts(pdfs["reading copy"]))
+        text = all_text(pdfs["reading copy"])
         english = english_words(language)
         assert len(english) >= 40
         left = [w for w in english if w in text]
@@ -102,7 +107,7 @@ def test_language_tag_and_fields_are_there(built, language):
 def test_english_dates_are_day_month_year(tmp_path):
     pdfs, warnings = make_pdfs(tmp_path, config=EXAMPLE_CLINIC)
     assert warnings == []
-    assert REVIEW_DATES["en"] in body_text(page_texts(pdfs["reading copy"]))
+    assert REVIEW_DATES["en"] in all_text(pdfs["reading copy"])
 
 
 def test_catalogue_chosen_from_the_tag(tmp_path):
