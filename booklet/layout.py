@@ -139,17 +139,30 @@ FILL_COLOUR = re.compile(r"[\d.]+(?:\s+[\d.]+){0,3}\s+(?:g|rg|k)\b")
 
 
 def _finish(document, pdf):
-    """Last touches to the PDF before it is written: window title and field fonts."""
+    """Last touches to the PDF before it is written: structure, annotations, field fonts."""
     import pydyf
 
     # Show the title, not the file name, in the viewer's window bar (PDF/UA).
     prefs = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
     prefs["DisplayDocTitle"] = "true"
     pdf.catalog["ViewerPreferences"] = prefs
+    if "StructTreeRoot" in pdf.catalog:
+        texts = _Texts(document, pdf)
+        _pagination_artifacts(pdf, texts)
+        _merge_nested_links(pdf, texts)
+        _list_item_bodies(pdf, texts)
+        _drop_empty_elements(pdf)
+        _annotations(pdf, texts)
+    _field_fonts(pdf)
+
+
+def _field_fonts(pdf):
+    """Fields typed into on screen use Helvetica, a standard font no viewer needs embedded."""
+    import pydyf
+
     acroform = pdf.catalog.get("AcroForm")
     if acroform is None:
         return
-    # Fields typed into on screen use Helvetica, a standard font no viewer needs embedded.
     helvetica = pydyf.Dictionary(
         {
             "Type": "/Font",
@@ -173,3 +186,221 @@ def _finish(document, pdf):
         size = font[1] if (font := FIELD_FONT.search(text)) else "0"
         colour = colour[0] if (colour := FILL_COLOUR.search(text)) else "0 g"
         field["DA"] = pydyf.String(f"/Helv {size} Tf {colour}")
+
+
+# ---------- Structure: what WeasyPrint's pdf/ua-1 tagging leaves for the finisher ----------
+
+GLYPHS = re.compile(rb"<([0-9A-Fa-f]*)>")
+LEADER = re.compile(r"[.\s\u00a0]*\.[.\s\u00a0]*")  # a contents leader: dots and spaces
+
+
+def _object(pdf, reference):
+    """The object a pydyf reference (b"12 0 R") names."""
+    return pdf.objects[int(reference.split()[0])]
+
+
+def _is_reference(kid):
+    return isinstance(kid, bytes) and kid.endswith(b" R")
+
+
+class _Texts:
+    """Each page's marked-content sequences: where their tag is and the text they show."""
+
+    def __init__(self, document, pdf):
+        to_unicode = {font.hash: font.to_unicode for font in document.fonts.values()}
+        self.pages = [_object(pdf, ref) for ref in pdf.page_references]
+        self.page_index = {ref: i for i, ref in enumerate(pdf.page_references)}
+        self.sequences = [_sequences(_object(pdf, p["Contents"]), to_unicode) for p in self.pages]
+        tree = _object(pdf, pdf.catalog["StructTreeRoot"])
+        self.nums = _object(pdf, tree["ParentTree"])["Nums"]
+        self.by_key = {self.nums[i]: i + 1 for i in range(0, len(self.nums), 2)}
+
+    def owner(self, page, mcid):
+        """The reference of the element a page's MCID belongs to (b"null" once an artifact)."""
+        return self.nums[self.by_key[page]][mcid]
+
+    def set_owner(self, page, mcid, reference):
+        self.nums[self.by_key[page]][mcid] = reference
+
+    def text(self, pdf, element):
+        """The text an element and its descendants show, in structure order."""
+        page = self.page_index.get(element.get("Pg"))
+        parts = []
+        for kid in element.get("K", ()):
+            if isinstance(kid, int) and page is not None:
+                parts.append(self.sequences[page].get(kid, (None, ""))[1])
+            elif _is_reference(kid) and _object(pdf, kid).get("Type") == "/StructElem":
+                parts.append(self.text(pdf, _object(pdf, kid)))
+        return "".join(parts)
+
+
+def _sequences(stream, to_unicode):
+    """{MCID: (index of its tag in the stream's operations, text shown)} for one page."""
+    sequences, open_, font = {}, [], None
+    operations = stream.stream
+    for index, operation in enumerate(operations):
+        if (
+            operation == b"BDC"
+            and index >= 2
+            and "MCID" in getattr(operations[index - 1], "keys", dict)()
+        ):
+            mcid = operations[index - 1]["MCID"]
+            sequences[mcid] = (index - 2, "")
+            open_.append(mcid)
+        elif operation == b"BMC":
+            open_.append(None)
+        elif operation == b"EMC" and open_:
+            open_.pop()
+        elif isinstance(operation, bytes) and operation.endswith(b" Tf"):
+            font = to_unicode.get(operation.split()[0][1:].decode("latin-1"), {})
+        elif (
+            isinstance(operation, bytes)
+            and operation.endswith(b"TJ")
+            and open_
+            and open_[-1] is not None
+        ):
+            glyphs = b"".join(GLYPHS.findall(operation))
+            text = "".join(
+                (font or {}).get(int(glyphs[i : i + 4], 16), "") for i in range(0, len(glyphs), 4)
+            )
+            start, shown = sequences[open_[-1]]
+            sequences[open_[-1]] = (start, shown + text)
+    return sequences
+
+
+def _elements(pdf):
+    """Every structure element reachable from the root, parents before children."""
+    tree = _object(pdf, pdf.catalog["StructTreeRoot"])
+    stack = [_object(pdf, ref) for ref in reversed(tree["K"])]
+    while stack:
+        element = stack.pop()
+        yield element
+        kids = [k for k in element.get("K", ()) if _is_reference(k)]
+        stack += [o for o in map(lambda k: _object(pdf, k), reversed(kids)) if o.get("S")]
+
+
+def _pagination_artifacts(pdf, texts):
+    """Running heads, page numbers and contents leaders become /Artifact /Pagination.
+
+    WeasyPrint tags the margin boxes' text as content with elements the tree never
+    reaches, and a leader's dots as link text a screen reader would spell out.
+    """
+    import pydyf
+
+    reached = {element.number for element in _elements(pdf)}
+    for page, sequences in enumerate(texts.sequences):
+        operations = _object(pdf, texts.pages[page]["Contents"]).stream
+        for mcid, (start, text) in sequences.items():
+            owner = texts.owner(page, mcid)
+            element = _object(pdf, owner)
+            leader = element.get("S") == "/Link" and LEADER.fullmatch(text)
+            if element.number in reached and not leader:
+                continue
+            operations[start] = "/Artifact"
+            operations[start + 1] = pydyf.Dictionary({"Type": "/Pagination"})
+            texts.set_owner(page, mcid, b"null")
+            element["K"] = pydyf.Array(k for k in element["K"] if k != mcid)
+
+
+def _adopt(pdf, texts, parent, kid):
+    """Make `parent` the owner of `kid` (an MCID, an OBJR or an element) wherever it is named."""
+    if isinstance(kid, int):
+        texts.set_owner(texts.page_index[parent["Pg"]], kid, parent.reference)
+        return
+    child = _object(pdf, kid)
+    if child.get("Type") == "/OBJR":
+        annotation = _object(pdf, child["Obj"])
+        texts.nums[texts.by_key[annotation["StructParent"]]] = parent.reference
+    else:
+        child["P"] = parent.reference
+
+
+def _merge_nested_links(pdf, texts):
+    """A link's pseudo-elements and leader, tagged as links of their own, join their link."""
+    import pydyf
+
+    for element in _elements(pdf):
+        if element.get("S") != "/Link":
+            continue
+        merged, changed = [], False
+        stack = list(element["K"])
+        while stack:
+            kid = stack.pop(0)
+            child = _object(pdf, kid) if _is_reference(kid) else None
+            if child is not None and child.get("S") == "/Link":
+                stack[0:0] = list(child["K"])
+                child["K"] = pydyf.Array()
+                changed = True
+                continue
+            merged.append(kid)
+        if changed:
+            for kid in merged:
+                _adopt(pdf, texts, element, kid)
+            element["K"] = pydyf.Array(merged)
+
+
+def _list_item_bodies(pdf, texts):
+    """What a list item holds besides its label goes in an /LBody (a footnote's paragraph)."""
+    import pydyf
+
+    for element in _elements(pdf):
+        if element.get("S") != "/LI":
+            continue
+        kept, loose = [], []
+        for kid in element["K"]:
+            child = _object(pdf, kid) if _is_reference(kid) else None
+            if child is not None and child.get("S") in ("/Lbl", "/LBody"):
+                kept.append(kid)
+            else:
+                loose.append(kid)
+        if not loose:
+            continue
+        body = pydyf.Dictionary(
+            {"Type": "/StructElem", "S": "/LBody", "K": pydyf.Array(), "P": element.reference}
+        )
+        if "Pg" in element:
+            body["Pg"] = element["Pg"]
+        pdf.add_object(body)
+        for kid in loose:
+            _adopt(pdf, texts, body, kid)
+        body["K"] = pydyf.Array(loose)
+        element["K"] = pydyf.Array([*kept, body.reference])
+
+
+def _drop_empty_elements(pdf):
+    """Elements with nothing in them (the log's drawn rules) leave the tree."""
+    import pydyf
+
+    def keep(reference):
+        if not _is_reference(reference):
+            return True
+        element = _object(pdf, reference)
+        if not element.get("S"):
+            return True  # an OBJR
+        element["K"] = pydyf.Array(k for k in element.get("K", ()) if keep(k))
+        return bool(element["K"]) or "Alt" in element or "ActualText" in element
+
+    tree = _object(pdf, pdf.catalog["StructTreeRoot"])
+    for reference in tree["K"]:
+        keep(reference)
+
+
+def _annotations(pdf, texts):
+    """Links and fields print as they show, and each says what it is (/Contents)."""
+    import pydyf
+
+    for page in texts.pages:
+        for reference in page.get("Annots", ()):
+            annotation = _object(pdf, reference)
+            annotation["F"] = int(annotation.get("F", 0)) | 4  # Print
+            if annotation.get("Subtype") == "/Widget":
+                field = annotation
+                while "TU" not in field and "Parent" in field:
+                    field = _object(pdf, field["Parent"])
+                if "TU" in field:
+                    annotation["Contents"] = field["TU"]
+            elif "StructParent" in annotation:
+                owner = texts.nums[texts.by_key[annotation["StructParent"]]]
+                text = " ".join(texts.text(pdf, _object(pdf, owner)).split())
+                if text:
+                    annotation["Contents"] = pydyf.String(text)

@@ -30,6 +30,9 @@ class Shape:
             level = int(element.tag[1]) - top + 1
             listed = level <= self.toc_depth
             _add_class(element, f"bk-{level}" if listed else "bk-none")
+            # The booklet's title is the one H1: the essay's outline sits under it, with no
+            # level skipped; md-N keeps the look the author's Markdown level gives.
+            _add_class(element, f"md-{element.tag[1]}")
             if listed:
                 self.headings.append((level, element.get("id"), plain("".join(element.itertext()))))
         for paragraph in root.iter("p"):
@@ -42,6 +45,8 @@ class Shape:
             summary = etree.Element("p", {"class": "summary"})
             summary.text = self.summary
             root.insert(1 if len(root) and root[0].tag == "h1" else 0, summary)
+        for element in found:
+            element.tag = f"h{min(int(element.tag[1]) - top + 2, 6)}"
         mark_addresses(root)
 
 
