@@ -54,6 +54,8 @@ def _weasyprint_messages():
 # Said of the machine, not the booklet: without libharfbuzz-subset WeasyPrint subsets
 # fonts with fontTools instead (made reproducible by _fixed_font_clock).
 ENVIRONMENT_NOTES = ("instead of HarfBuzz-Subset",)
+# Said by the essay stage already, with the file and line (booklet/shape.py).
+ESSAY_NOTES = ("has no required alt description",)
 FONT_EPOCH = "0"  # fontTools' subsets are dated 1970-01-01 unless SOURCE_DATE_EPOCH is set
 FAILED_TO_LOAD = re.compile(r"Failed to load (\w+(?: \w+)?) at '([^']*)'(?::\s*(.*))?", re.DOTALL)
 NO_ANCHOR = re.compile(r"No anchor (#\S*) for internal URI reference")
@@ -65,7 +67,7 @@ def _problems(records, refused):
     problems = {}
     for record in records:
         message = record.getMessage()
-        if any(note in message for note in ENVIRONMENT_NOTES):
+        if any(note in message for note in (*ENVIRONMENT_NOTES, *ESSAY_NOTES)):
             continue
         if loaded := FAILED_TO_LOAD.match(message):
             what, url, detail = loaded[1], loaded[2], (loaded[3] or "").strip()

@@ -24,6 +24,18 @@ class Shape:
         """Check references, then shape headings, figures, tables and addresses."""
         if self.references:
             self.references.check(root)
+            for image in root.iter("img"):
+                if not image.get("alt", "").strip():
+                    src = image.get("src", "")
+                    self.references.note(
+                        "alt",
+                        src,
+                        f"image {src} has no alternative text: a screen reader has nothing to "
+                        f"say for it; write what it shows, ![like this]({src})",
+                        f"![]({src}",
+                        f"({src}",
+                        src,
+                    )
         found = [e for e in root.iter() if e.tag in _HEADING_TAGS and e.get("id")]
         top = min((int(e.tag[1]) for e in found), default=1)
         for element in found:
