@@ -26,6 +26,22 @@ class Language:
     direction: str = "ltr"  # or "rtl"
     translations: object = field(default=None, compare=False, repr=False)
 
+    def direction_of(self, text):
+        """The direction of the first letter of `text` that has one (HTML's dir=auto).
+
+        Text the clinic supplies may be in another script than the booklet: an English
+        address in a Hebrew booklet keeps its own order. With no such letter, the booklet's.
+        """
+        import unicodedata
+
+        for char in str(text):
+            kind = unicodedata.bidirectional(char)
+            if kind in ("R", "AL"):
+                return "rtl"
+            if kind == "L":
+                return "ltr"
+        return self.direction
+
     def date(self, value):
         """A date in this language's long form; text that is not a date stays as it is."""
         if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):

@@ -34,6 +34,7 @@ ENTRY = re.compile(r"[A-Za-z][A-Za-z_]*")  # no trailing digit: it is followed b
 NARROW, NARROW_MM = set("fijlrtI!.,:;'()-"), 1.4
 WIDE, WIDE_MM = set("mwMW&@%"), 3.3
 UPPER_MM, DIGIT_MM, SPACE_MM, OTHER_MM = 2.5, 2.3, 1.2, 2.1
+OTHER_SCRIPT_MM = 2.6  # Greek, Cyrillic, Arabic, Hebrew letters in their Noto faces
 ROW_MM = 101.4  # a card's inner width on the narrowest page, half-letter
 CELL_GAP_MM = 4  # .row.short .cell padding-left
 LABEL_PAD_MM = 1.5  # .label padding-right
@@ -259,7 +260,9 @@ def _char_mm(char):
         return UPPER_MM
     if char.isdigit():
         return DIGIT_MM
-    return SPACE_MM if char.isspace() else OTHER_MM
+    if char.isspace():
+        return SPACE_MM
+    return OTHER_SCRIPT_MM if ord(char) > 0x24F else OTHER_MM
 
 
 def card_lines(fields):

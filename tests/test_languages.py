@@ -104,6 +104,13 @@ def test_language_tag_and_fields_are_there(built, language):
     assert {f"episode2_{key}" for key in FIELDS} <= names
 
 
+def test_left_to_right_is_the_other_way_round(built):
+    data = built["es", False][0]["reading copy"]
+    essay_page = next(i for i, t in enumerate(page_texts(data)) if i > 1 and len(t) > 200)
+    edges = line_ends(data, essay_page)
+    assert flush(edges, 0) > 2 * flush(edges, 1)
+
+
 def test_english_dates_are_day_month_year(tmp_path):
     pdfs, warnings = make_pdfs(tmp_path, config=EXAMPLE_CLINIC)
     assert warnings == []
@@ -129,20 +136,24 @@ def test_a_language_without_catalogue_is_one_warning_then_english(tmp_path):
     assert "Contents" in page_texts(pdfs["reading copy"])[1]
 
 
-def right_edges(data, page):
-    """x of the right end of each text line on a page, in points."""
+def line_ends(data, page):
+    """(left, right) x of each text line on a page, in points."""
     import pypdfium2 as pdfium
 
     text = pdfium.PdfDocument(data)[page].get_textpage()
-    ends = {}
+    lines = {}
     for i in range(text.count_chars()):
-        char = text.get_text_range(i, 1)
-        if char.strip():
-            left, bottom, right, top = text.get_charbox(i)
-            line = round(bottom / 4)
-            ends[line] = max(ends.get(line, 0), right)
-            ends[line, "left"] = min(ends.get((line, "left"), 1e9), left)
-    return ends
+        if text.get_text_range(i, 1).strip():
+            left, bottom, right, top = text.get_charbox(i, loose=True)
+            line = lines.setdefault(round(top), [left, right])
+            line[0], line[1] = min(line[0], left), max(line[1], right)
+    return list(lines.values())
+
+
+def flush(edges, side):
+    """How many lines start (0) or end (1) within 2 pt of the furthest one."""
+    far = min(e[side] for e in edges) if side == 0 else max(e[side] for e in edges)
+    return sum(abs(e[side] - far) <= 2 for e in edges)
 
 
 @pytest.mark.parametrize("language", ["he", "ar"])
@@ -156,11 +167,9 @@ def test_right_to_left_essays_are_set_right_to_left(tmp_path, language):
         assert str(pdf.Root.Lang) == language
     # The essay's page: every line ends at the same right edge, and starts ragged.
     essay_page = next(i for i, t in enumerate(page_texts(data)) if i > 1 and len(t) > 200)
-    edges = right_edges(data, essay_page)
-    rights = sorted({round(v) for k, v in edges.items() if not isinstance(k, tuple)})
-    lefts = sorted({round(v) for k, v in edges.items() if isinstance(k, tuple)})
-    assert rights[-1] - rights[len(rights) // 2] <= 2  # most lines end flush right
-    assert lefts[-1] - lefts[0] > 20  # and start where they end: ragged left
+    edges = line_ends(data, essay_page)
+    assert flush(edges, 1) >= 4  # headings and lines end flush right …
+    assert flush(edges, 1) > 2 * flush(edges, 0)  # … and start ragged
     # Bound on the right: the cover is the left half of the first sheet's front.
     from test_impose import halves
 
