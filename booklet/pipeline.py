@@ -276,6 +276,9 @@ def _edition_in_worker(edition):
 def _can_fork():
     import multiprocessing
 
+    # A pool's worker (a library's handout) may not start workers: it works in turn.
+    if multiprocessing.current_process().daemon:
+        return False
     return "fork" in multiprocessing.get_all_start_methods()
 
 
