@@ -39,12 +39,13 @@ def _size(n):
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("source", type=click.Path(path_type=Path), default=DEFAULT_SOURCE, required=False)
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path), metavar="[SOURCE]...")
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Reading copy to write [default: dist/<source stem>.pdf].",
+    help="Reading copy to write [default: dist/<source stem>.pdf]; for a library, the folder "
+    "to build it into [default: dist/].",
 )
 @click.option(
     "--episode-log/--no-episode-log",
@@ -144,11 +145,25 @@ def _size(n):
     default=None,
     help=f"Highest reading grade allowed [default: the settings' max_grade, else {MAX_GRADE}].",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=None,
+    help="Library: how many handouts to lay out at once [default: the number of cores].",
+)
+@click.option(
+    "--force", is_flag=True, help="Library: rebuild every handout, even those up to date."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.version_option(__version__, "--version", prog_name="booklet")
 @click.pass_context
-def main(ctx, watch, quiet, check, json_report, **options):
-    """Turn the essay's Markdown (SOURCE, default content/essay.md) into a printable booklet PDF."""
+def main(ctx, sources, watch, quiet, check, json_report, jobs, force, **options):
+    """Turn the essay's Markdown (SOURCE, default content/essay.md) into a printable booklet PDF.
+
+    SOURCE may be a folder (every *.md under it) or several files: a library, built into
+    the -o folder, in parallel, each handout only when something it depends on changed.
+    """
     # `kill` gets the same clean stop as Ctrl-C: no half-written file left behind.
     signal.signal(signal.SIGTERM, _interrupt)
     given = {
@@ -161,6 +176,9 @@ def main(ctx, watch, quiet, check, json_report, **options):
         raise click.UsageError(f"--edition replaces {flag}; use one or the other.")
     if json_report and not check:
         raise click.UsageError("--json goes with --check.")
+    if len(sources) > 1 or (sources and sources[0].is_dir()):
+        ctx.exit(run_library(sources, watch, quiet, check, jobs, force, options))
+    options["source"] = sources[0] if sources else DEFAULT_SOURCE
     if check:
         ctx.exit(_one_line(lambda: run_check(json_report, **options), options["source"]))
     if watch:
@@ -176,6 +194,43 @@ def main(ctx, watch, quiet, check, json_report, **options):
         from booklet.readability import reading_level_line
 
         click.echo(reading_level_line(built.reading))
+
+
+def run_library(sources, watch, quiet, check, jobs, force, options):
+    """A folder or several files: build each handout that changed into the -o folder."""
+    from booklet import library
+
+    output = options["output"]
+    if check:
+        raise click.UsageError("--check measures one essay; give one file.")
+    if output is not None and (output.suffix.lower() == ".pdf" or output.is_file()):
+        raise click.UsageError(
+            f"-o names the folder a library is built into, not a file: {_shown(output)}"
+        )
+    folder = output if output is not None else ROOT / "dist"
+
+    def run():
+        nonlocal force
+        handouts = library.find_handouts(sources)
+        force, forced = False, force  # --watch: only the first run is forced
+        summary = library.build_library(
+            handouts,
+            lambda source, out: make_request(**{**options, "source": source, "output": out}),
+            folder,
+            jobs,
+            forced,
+            quiet,
+        )
+        library.report(summary, quiet)
+        return summary
+
+    where = ", ".join(map(str, sources))
+    if watch:
+        from booklet.watch import watch_library
+
+        return _one_line(lambda: watch_library(run, sources), where)
+    summary = _one_line(run, where)
+    return 1 if summary.count(library.FAILED) else 0
 
 
 def _one_line(action, source):

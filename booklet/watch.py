@@ -71,3 +71,42 @@ def watch_and_rebuild(make_request, report, quiet=False):
                 state = rebuild_from(current, f"Changed {', '.join(changed)}")
     except KeyboardInterrupt:
         click.echo("Stopped watching.")
+
+
+def watch_library(run, sources):
+    """Build a library, then run it again on every change: its record rebuilds only the
+    handouts whose inputs changed. A new essay in a folder is a change too."""
+    from .errors import unexpected
+    from .library import source_files
+
+    def essays():
+        try:
+            return source_files(sources)
+        except click.ClickException:  # a file named on the command line is gone
+            return set()
+
+    def run_and_look(before):
+        """Run; files known before keep their state from before, so an edit made while
+        the run went on is seen at the next look."""
+        try:
+            watched = set(run().watched)
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            watched = set()
+        except Exception as error:  # a bug must not end the loop either
+            click.echo(f"Error: {unexpected(error, sources[0]).format_message()}", err=True)
+            watched = set()
+        return {**snapshot(watched | essays() | set(before)), **before}
+
+    state = run_and_look(snapshot(essays()))
+    click.echo("Watching for changes; Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(POLL_SECONDS)
+            current = snapshot(set(state) | essays())
+            changed = sorted(str(p.name) for p in current if current[p] != state.get(p))
+            if changed:
+                click.echo(f"Changed {', '.join(changed)}")
+                state = run_and_look(current)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.")
