@@ -1,0 +1,200 @@
+"""A library: a folder of handouts built in one run, each rebuilt only when it changed."""
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import ROOT, run_cli
+
+LIBRARY = Path(__file__).parent / "library"
+HANDOUTS = [
+    "back-spasm",
+    "deutsch/nacken",
+    "deutsch/rueckenschmerzen",
+    "espanol/ciatica",
+    "espanol/dolor-lumbar",
+    "posture",
+    "sciatica",
+]
+PDFS = [f"{name}.pdf" for name in HANDOUTS]
+
+
+def build(*args):
+    """`python build.py ARGS` in a real process."""
+    return subprocess.run(
+        [sys.executable, "build.py", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def files(folder):
+    """Every file under folder, relative, with its modification time."""
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The seven handouts, built once in one run; each test works on its own copy."""
+    base = tmp_path_factory.mktemp("library")
+    shutil.copytree(LIBRARY, base / "handouts")
+    run = build(base / "handouts", "-o", base / "dist")
+    return base, run
+
+
+@pytest.fixture
+def library(built, tmp_path):
+    """A copy of the built library (times kept): still up to date where it now lies."""
+    base, _ = built
+    shutil.copytree(base / "handouts", tmp_path / "handouts")
+    shutil.copytree(base / "dist", tmp_path / "dist")
+    return tmp_path / "handouts", tmp_path / "dist"
+
+
+def test_a_folder_of_seven_handouts_builds_in_one_run(built):
+    base, run = built
+    assert run.returncode == 0, run.stderr
+    dist = base / "dist"
+    assert sorted(files(dist)) == sorted([*PDFS, "index.html", ".booklet-library.json"])
+    assert run.stdout.splitlines()[-1] == "built 7, up to date 0, failed 0"
+    for name in HANDOUTS:  # in a pipe, one line per handout
+        assert re.search(rf"^\[\d/7\] {name}\.md: built ", run.stdout, re.MULTILINE), name
+    languages = {}
+    for pdf in PDFS:
+        with pikepdf.open(dist / pdf) as document:
+            assert len(document.pages) >= 3  # cover, essay, back cover
+            languages[pdf] = str(document.Root.Lang)
+    assert languages["deutsch/nacken.pdf"] == "de-DE"
+    assert languages["espanol/dolor-lumbar.pdf"] == "es"
+    assert languages["sciatica.pdf"] == "en"
+
+
+def test_an_unchanged_library_writes_nothing_and_never_loads_weasyprint(library):
+    handouts, dist = library
+    before = files(dist)
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['build.py', {str(handouts)!r}, '-o', {str(dist)!r}]\n"
+        "try: runpy.run_path('build.py', run_name='__main__')\n"
+        "except SystemExit as end: assert end.code in (0, None), end.code\n"
+        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "built 0, up to date 7, failed 0\n"
+    assert files(dist) == before
+
+
+def test_an_edited_essay_is_the_only_one_rebuilt(library):
+    handouts, dist = library
+    before = files(dist)
+    essay = handouts / "espanol" / "ciatica.md"
+    essay.write_text(essay.read_text() + "\nDescanse poco y camine mucho.\n")
+    run = build(handouts, "-o", dist)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "built 1, up to date 6, failed 0"
+    after = files(dist)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed - {"index.html", ".booklet-library.json"} == {"espanol/ciatica.pdf"}
+
+
+def test_a_broken_essay_stops_nothing_else(built, tmp_path):
+    base, _ = built
+    shutil.copytree(base / "handouts", tmp_path / "handouts")
+    broken = tmp_path / "handouts" / "espanol" / "roto.md"
+    broken.write_bytes(b"---\ntitle: Roto\n---\n\x00\x01 not text")
+    run = build(tmp_path / "handouts", "-o", tmp_path / "dist")
+    assert run.returncode == 1
+    assert sorted(p for p in files(tmp_path / "dist") if p.endswith(".pdf")) == PDFS
+    assert run.stdout.splitlines()[-1] == "built 7, up to date 0, failed 1"
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [f"Error: {broken}: is a binary file, not Markdown text"]
+    assert "Traceback" not in run.stderr
+    index = (tmp_path / "dist" / "index.html").read_text()
+    assert "roto" not in index  # a handout that never built has nothing to list
+
+
+def test_a_deleted_output_is_rebuilt_and_force_rebuilds_all(library):
+    handouts, dist = library
+    (dist / "posture.pdf").unlink()
+    run = build(handouts, "-o", dist)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "built 1, up to date 6, failed 0"
+    assert (dist / "posture.pdf").is_file()
+    before = files(dist)
+    run = build(handouts, "-o", dist, "--force", "-q")
+    assert run.returncode == 0, run.stderr
+    after = files(dist)
+    assert all(after[pdf] != before[pdf] for pdf in PDFS)
+
+
+def test_the_index_lists_every_handout_with_links_that_exist(built):
+    base, _ = built
+    dist = base / "dist"
+    index = (dist / "index.html").read_text()
+    links = re.findall(r'<a href="([^"]+)"', index)
+    assert sorted(links) == PDFS
+    assert all((dist / link).is_file() for link in links)
+    for title in ("Back Spasm – What to Do", "Nackenschmerzen", "Ciática", "Dolor lumbar"):
+        assert f">{title}<" in index
+    assert index.count("<tr>") == 1 + 7  # the header and one row per handout
+    assert re.search(r'lang="de-DE">Nackenschmerzen<.*?<td>de-DE</td>', index, re.DOTALL)
+    assert re.search(r"grade \d+\.\d", index)
+
+
+def test_watching_a_folder_rebuilds_only_the_changed_handout(library):
+    handouts, dist = library
+    before = files(dist)
+    process = subprocess.Popen(
+        [sys.executable, "build.py", str(handouts), "-o", str(dist), "--watch"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    essay = handouts / "posture.md"
+    try:
+        assert process.stdout.readline() == "built 0, up to date 7, failed 0\n"
+        assert process.stdout.readline().startswith("Watching for changes")
+        essay.write_text(essay.read_text() + "\nStand up often.\n")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and files(dist)["posture.pdf"] == before["posture.pdf"]:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the record and index follow the PDF
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    after = files(dist)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed - {"index.html", ".booklet-library.json"} == {"posture.pdf"}
+    assert "Changed posture.md" in stdout
+    assert "built 1, up to date 6, failed 0" in stdout
+    assert stdout.rstrip().endswith("Stopped watching.")
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "out.pdf"], "-o names the folder a library is built into, not a file"),
+        (["--check"], "--check measures one essay"),
+    ],
+)
+def test_options_that_make_no_sense_for_a_library_exit_2(tmp_path, args, message):
+    result = run_cli(LIBRARY, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "out.pdf").exists()
