@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Exact versions, with hashes, of everything .venv holds: the same install every time.
 LOCK := requirements.lock
 
-.PHONY: all booklet test lint preview bench clean lock
+.PHONY: all booklet test lint preview bench clean lock check-pdf
 
 all: booklet
 
@@ -33,6 +33,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# PDF/UA-1 by two independent checkers over every booklet in dist/: one line per file.
+check-pdf: $(STAMP)
+	$(PY) tools/check_pdf.py
 
 preview: $(STAMP)
 	$(PY) tools/preview.py
