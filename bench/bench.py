@@ -117,6 +117,7 @@ def main():
             },
         )
         watch_rebuilds(tmp)
+        library_runs(tmp)
         if os.environ.get("BENCH_QUICK"):
             return
         for factor in (10, 100):
@@ -158,6 +159,107 @@ def watch_rebuilds(tmp, edits=7):
     print(
         f"\n--watch rebuild after an edit: median {median:.2f} s of {len(times)} "
         "(target ≤0.4 s)" + (" ok" if median <= 0.4 else " MISSED")
+    )
+
+
+LIBRARY = ROOT / "tests" / "library"  # seven short handouts in English, Spanish and German
+
+
+def one_by_one(sources, folder):
+    """A command that builds each handout in a process of its own, one after another."""
+    builds = [
+        [PY, "build.py", "-q", str(source), "-o", str(folder / f"{n}.pdf")]
+        for n, source in enumerate(sources)
+    ]
+    return [
+        PY,
+        "-c",
+        f"import subprocess\nfor b in {builds!r}: subprocess.run(b, check=True, stderr=-3)",
+    ]
+
+
+def peak_tree_mb(command):
+    """Largest resident set of any process in the command's tree (RUSAGE_CHILDREN), in MB."""
+    code = (
+        "import resource, subprocess, sys\n"
+        f"subprocess.run({[str(c) for c in command]!r}, check=True, stdout=-3, stderr=-3)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout) / 1024
+
+
+def library_runs(tmp):
+    """A library in one run against one process per handout; unchanged; one edit; memory."""
+    import shutil
+
+    handouts = tmp / "library"
+    shutil.copytree(LIBRARY, handouts)
+    sources = sorted(handouts.rglob("*.md"))
+    build = [PY, "build.py", "-q", str(handouts)]
+    quiet = {"cwd": ROOT, "check": True, "stderr": subprocess.DEVNULL}
+    subprocess.run([*build, "-o", str(tmp / "kept")], **quiet)
+    results = compare(
+        {
+            "7 handouts, one process each": one_by_one(sources, tmp / "single"),
+            "7 handouts in one run (first run, --force)": [
+                *build,
+                "-o",
+                str(tmp / "lib"),
+                "--force",
+            ],
+            "7 handouts unchanged": [*build, "-o", str(tmp / "kept")],
+        },
+        runs=max(3, RUNS // 2),
+    )
+    table(
+        "A library (ratios to one process per handout)",
+        results,
+        baseline="7 handouts, one process each",
+        targets={"7 handouts in one run (first run, --force)": 0.5},
+    )
+    first = results["7 handouts in one run (first run, --force)"][0]
+    unchanged = results["7 handouts unchanged"][0]
+    print(
+        f"unchanged / first run: {unchanged / first:.2f}× (target ≤0.25×)"
+        + (" ok" if unchanged / first <= 0.25 else " MISSED")
+    )
+    kept = tmp / "kept"
+    before = {p: p.stat().st_mtime_ns for p in kept.rglob("*.pdf")}
+    edited = handouts / "espanol" / "ciatica.md"
+    edited.write_text(edited.read_text() + "\nCamine un poco más cada día.\n")
+    subprocess.run([*build, "-o", str(kept)], **quiet)
+    changed = sorted(
+        p.relative_to(kept).as_posix() for p in before if p.stat().st_mtime_ns != before[p]
+    )
+    print(
+        f"one essay edited: rewritten {', '.join(changed) or 'nothing'}"
+        + (" ok" if changed == ["espanol/ciatica.pdf"] else " MISSED")
+    )
+    library_memory(tmp, sources + [ESSAY])
+
+
+def library_memory(tmp, sources, count=100):
+    """Peak memory of a 100-handout library against the largest single handout's build."""
+    import shutil
+
+    big = tmp / "library-100"
+    for n in range(count):
+        source = sources[n % len(sources)]
+        target = big / f"part{n % 4}" / f"h{n:03d}-{source.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    single = max(
+        peak_tree_mb([PY, "build.py", "-q", str(source), "-o", str(tmp / "one.pdf")])
+        for source in sources
+    )
+    started = time.perf_counter()
+    library = peak_tree_mb([PY, "build.py", "-q", str(big), "-o", str(tmp / "lib-100")])
+    elapsed = time.perf_counter() - started
+    print(
+        f"{count} handouts in one run: {elapsed:.1f} s, peak {library:.0f} MB (one process); "
+        f"largest single handout's build {single:.0f} MB; {library / single:.2f}× (target ≤2×)"
+        + (" ok" if library <= 2 * single else " MISSED")
     )
 
 

@@ -79,6 +79,8 @@ def find_handouts(sources):
                 if path.is_file()
                 and not any(p.startswith(".") for p in path.relative_to(root).parts)
             ]
+            if not found:
+                raise SourceError("no handouts here: a library is a folder of *.md files", source)
         elif source.is_file():
             root, found = source.resolve().parent, [source.resolve()]
         else:
