@@ -262,7 +262,7 @@ def _char_mm(char):
         return DIGIT_MM
     if char.isspace():
         return SPACE_MM
-    return OTHER_SCRIPT_MM if ord(char) > 0x24F else OTHER_MM
+    return OTHER_SCRIPT_MM if char.isalpha() and ord(char) > 0x24F else OTHER_MM
 
 
 def card_lines(fields):

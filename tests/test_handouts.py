@@ -241,7 +241,7 @@ def test_long_title_cover_lines_are_disjoint_and_on_the_page(built):
             assert overlap_x <= 0.5 or overlap_y <= 0.5, f"{edition}: cover lines overlap"
         cover = flatten(text.get_text_range())
         assert "A Practical Guide for Patients and Carers" in cover
-        assert "Pain Management Clinic" in cover and "episode log" in cover
+        assert "Pain Management Clinic" in cover and "With a log to fill in" in cover
         document.close()
 
 

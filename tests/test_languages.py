@@ -182,13 +182,10 @@ def test_right_to_left_essays_are_set_right_to_left(tmp_path, language):
 @pytest.mark.parametrize("language", ["el", "ru", "he", "ar"])
 def test_every_script_comes_from_a_shipped_font(tmp_path, language):
     pdfs, warnings = make_pdfs(tmp_path, source=ESSAYS / f"{language}.md", log_pages=1)
-    assert warnings == []
-    shipped = set()
-    for path in (TEMPLATES / "fonts").glob("*.ttf"):
-        from fontTools.ttLib import TTFont
-
-        with TTFont(path, lazy=True) as font:
-            shipped.add(font["name"].getDebugName(1))
+    if language in SHIPPED:
+        assert warnings == []
+    else:  # Greek and Russian essays: the booklet's own words fall back to English
+        assert len(warnings) == 1 and "no catalogue for the essay's language" in warnings[0]
     with pikepdf.open(io.BytesIO(pdfs["reading copy"])) as pdf:
         embedded = set()
         for page in pdf.pages:
@@ -196,6 +193,7 @@ def test_every_script_comes_from_a_shipped_font(tmp_path, language):
                 embedded.add(str(font.BaseFont).split("+", 1)[-1])
     script_fonts = {f for f in embedded if f.startswith("Booklet-Noto-Sans")}
     assert script_fonts  # the script's own face is used
+    # Only faces declared with @font-face from templates/fonts (named as booklet.css does).
     assert embedded <= {
         "Atkinson-Hyperlegible",
         "Atkinson-Hyperlegible-Bold",
