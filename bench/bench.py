@@ -22,7 +22,9 @@ RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 def timed(command):
     """Wall time and peak memory (MB) of one whole process."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if status != 0:
