@@ -330,8 +330,8 @@ def build(request, font_config=None):
     measuring = _in_background(_reading_level, request) if request.max_grade is not None else None
     with measuring or nullcontext(lambda: None) as reading:
         files, described, warnings, inputs = build_pdfs(request, font_config)
-        write_files(files)
-        report = reading()
+        report = reading()  # before writing: a file that appears means a finished build
+    write_files(files)
     written = [Written(path, pages, len(files[path]), kind) for path, pages, kind in described]
     return Built(written, warnings, inputs, report)
 

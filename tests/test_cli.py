@@ -307,8 +307,8 @@ def test_watch_picks_up_a_template_change(tmp_path):
         assert "does NOT replace advice" in page_texts(out.read_bytes())[-1]
     finally:
         process.send_signal(signal.SIGINT)
-        stdout, _ = process.communicate(timeout=30)
-    assert "Changed back-cover.html: rebuilt essay.pdf" in stdout
+        stdout, stderr = process.communicate(timeout=30)
+    assert "Changed back-cover.html: rebuilt essay.pdf" in stdout, stderr
 
 
 def test_killed_mid_build_leaves_the_old_booklet_and_no_temporary_file(tmp_path):
