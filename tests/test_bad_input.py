@@ -22,11 +22,6 @@ def write(path, content):
 CASES = {
     # name: (files to create {relative path: content}, args, expected message)
     "missing source": ({}, ["missing.md"], "{t}/missing.md: file not found"),
-    "source is a folder": (
-        {"folder/x": "x"},
-        ["folder"],
-        "{t}/folder: is a folder, not a Markdown file",
-    ),
     "binary source": ({"e.md": b"\x89PNG\x00\x00"}, ["e.md"], "{t}/e.md: is a binary file"),
     "not UTF-8": (
         {"e.md": "---\ntitle: x\n---\n\ncaf\xe9\n".encode("latin-1")},

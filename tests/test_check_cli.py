@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,17 +111,10 @@ def test_check_never_imports_weasyprint():
     assert done.stderr.strip().splitlines()[-1] == "exit 1 False"
 
 
-def test_build_prints_reading_level_and_check_takes_half_the_time(tmp_path):
-    start = time.perf_counter()
+def test_build_prints_reading_level_after_what_it_wrote(tmp_path):
+    """The check's speed is measured by make bench (--check against a default build)."""
     built = build_py(ESSAY, "-o", tmp_path / "essay.pdf")
-    build_seconds = time.perf_counter() - start
     assert built.returncode == 0, built.stderr
     lines = built.stdout.splitlines()
     wrote = max(n for n, line in enumerate(lines) if line.startswith("Wrote "))
     assert lines[wrote + 1] == reading_level_line(check_essay(ESSAY))
-    check_seconds = []
-    for _ in range(2):
-        start = time.perf_counter()
-        build_py(ESSAY, "--check")
-        check_seconds.append(time.perf_counter() - start)
-    assert min(check_seconds) <= build_seconds / 2, (check_seconds, build_seconds)
