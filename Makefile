@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Exact versions, with hashes, of everything .venv holds: the same install every time.
 LOCK := requirements.lock
 
-.PHONY: all booklet test lint preview bench clean lock check-pdf
+.PHONY: all booklet test test-quick lint preview bench clean lock check-pdf
 
 all: booklet
 
@@ -29,6 +29,10 @@ booklet: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The same without the tests marked slow (real processes, many booklets): for quick edits.
+test-quick: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,8 @@ import page
 import pytest
 from conftest import EXAMPLE_CLINIC, ROOT, page_texts, run_cli
 
+pytestmark = pytest.mark.slow  # builds many booklets: `make test-quick` leaves it out
+
 ESSAY = ROOT / "content" / "essay.md"
 EDITIONS = {
     "reading": [ESSAY, "--no-episode-log"],

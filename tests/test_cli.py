@@ -150,6 +150,7 @@ def _interruptible():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_on_change_and_survives_errors(tmp_path):
     """A real process: edit the essay, break it, fix it; Ctrl-C ends cleanly."""
     import signal
@@ -229,6 +230,7 @@ def test_editions_built_in_parallel_match_single_builds(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_parallel_editions_end_quietly(tmp_path):
     """Five real multi-edition runs: stderr holds nothing, however the workers end."""
     essay = tmp_path / "short.md"
@@ -263,6 +265,7 @@ def test_an_error_in_a_parallel_edition_is_one_line(tmp_path):
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_watch_picks_up_a_template_change(tmp_path):
     import shutil
     import signal
@@ -311,6 +314,7 @@ def test_watch_picks_up_a_template_change(tmp_path):
     assert "Changed back-cover.html: rebuilt essay.pdf" in stdout, stderr
 
 
+@pytest.mark.slow
 def test_killed_mid_build_leaves_the_old_booklet_and_no_temporary_file(tmp_path):
     """SIGTERM while the pages are laid out: quiet exit, the old file as it was."""
     import signal
@@ -337,6 +341,7 @@ def test_killed_mid_build_leaves_the_old_booklet_and_no_temporary_file(tmp_path)
     assert out.read_bytes() == b"old booklet"
 
 
+@pytest.mark.slow
 def test_killed_while_writing_leaves_the_old_file_and_no_temporary_file(tmp_path):
     """SIGTERM once the temporary file exists, before it replaces the old one."""
     import signal

@@ -14,6 +14,8 @@ import pypdfium2 as pdfium
 import pytest
 from conftest import ROOT, flatten, page_texts, run_cli
 
+pytestmark = pytest.mark.slow  # builds many booklets: `make test-quick` leaves it out
+
 CORPUS = ROOT / "tests" / "handouts"
 DOCUMENTS = [
     "leaflet.md",

@@ -15,6 +15,8 @@ from booklet.language import (
     template_messages,
 )
 
+pytestmark = pytest.mark.slow  # builds many booklets: `make test-quick` leaves it out
+
 TEMPLATES = ROOT / "templates"
 ESSAYS = ROOT / "tests" / "languages"
 SHIPPED = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "ar", "he")

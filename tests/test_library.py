@@ -12,6 +12,8 @@ import pikepdf
 import pytest
 from conftest import ROOT, run_cli
 
+pytestmark = pytest.mark.slow  # builds many booklets: `make test-quick` leaves it out
+
 LIBRARY = Path(__file__).parent / "library"
 HANDOUTS = [
     "back-spasm",

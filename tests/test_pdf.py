@@ -167,6 +167,7 @@ def test_log_pages_added_exactly_as_asked(tmp_path, plain, pages):
     assert len(explained) == 1
 
 
+@pytest.mark.slow
 def test_fifty_log_pages(tmp_path):
     reading = build_clean(tmp_path, log_pages=50)["reading copy"]
     texts = page_texts(reading)

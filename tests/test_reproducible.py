@@ -78,6 +78,7 @@ def test_the_environment_is_left_as_it_was(tmp_path, fonttools_path):
     assert "SOURCE_DATE_EPOCH" not in os.environ
 
 
+@pytest.mark.slow
 def test_same_inputs_give_identical_bytes_a_second_apart(tmp_path):
     """Two separate processes over a second apart, same inputs: byte-identical PDFs."""
     hashes = []
