@@ -54,10 +54,27 @@ def main():
         "-o",
         OUT / "large.pdf",
     )
+    languages = ROOT / "tests" / "languages"
+    for language in ("es", "he", "ar"):
+        build(
+            languages / f"{language}.md",
+            "--config",
+            example,
+            "--log-pages",
+            "1",
+            "-o",
+            OUT / f"{language}.pdf",
+        )
+    for log in ("headache", "medication", "pain-diary"):
+        build("--config", example, "--log", log, "--log-pages", "1", "-o", OUT / f"{log}.pdf")
     DOCS.mkdir(exist_ok=True)
     strip(booklet, [0, 1, 2, 7, -1], 0.9, DOCS / "pages.png")
     strip(OUT / "essay-print.pdf", [0, 1], 0.6, DOCS / "print-sheets.png")
     strip(OUT / "large.pdf", [0, 2, 7], 0.5, DOCS / "large-print.png")
+    strip(OUT / "es.pdf", [0, -3, -1], 0.7, DOCS / "spanish.png")
+    strip(OUT / "he.pdf", [1, 2, -2], 0.7, DOCS / "hebrew.png")
+    strip(OUT / "ar.pdf", [0, 2, -1], 0.7, DOCS / "arabic.png")
+    strip(OUT / "headache.pdf", [-3, -2], 0.7, DOCS / "logs.png")
 
 
 if __name__ == "__main__":
