@@ -300,6 +300,7 @@ def make_request(
 
     clinic = load_settings(config)
     defaults = clinic.defaults
+    refused = episode_log is False  # --no-episode-log: not even a log the essay names
     if episode_log is None:
         episode_log = defaults.get("episode_log", False) or log_pages is not None or log is not None
     if log_pages is None:
@@ -331,6 +332,7 @@ def make_request(
         clinic=clinic,
         outputs=outputs,
         log_pages=log_pages if episode_log else 0,
+        log_if_named=0 if refused else log_pages,
         strict=strict,
         templates=(templates or TEMPLATES).resolve(),
         max_bytes=max_size,

@@ -167,6 +167,7 @@ def _options(request, folder):
             for o in request.outputs
         ],
         "log_pages": request.log_pages,
+        "log_if_named": request.log_if_named,
         "log": request.log,
         "strict": request.strict,
         "max_bytes": request.max_bytes,

@@ -31,6 +31,7 @@ class Request:
     clinic: object
     outputs: tuple = ()
     log_pages: int = 0
+    log_if_named: int = 0  # log pages when the essay's front matter names a log (0: refused)
     strict: bool = False
     templates: Path = TEMPLATES
     max_bytes: int = MAX_BYTES
@@ -110,10 +111,12 @@ def build_pdfs(request, font_config=None):
     notes += _glyph_warnings(essay, request)
     if request.strict and notes:
         raise RenderError(f"{notes[0]} (--strict)")
-    log, log_files = choose_log(request, essay)
+    # An essay that names its log gets it, unless --no-episode-log said no.
+    log_pages = request.log_pages or (request.log_if_named if essay.log else 0)
+    log, log_files = choose_log(request, essay, log_pages)
     font_config = font_config or font_configuration()
     editions = list(dict.fromkeys(output.edition for output in request.outputs))
-    job = (essay, request, font_config, log, language)
+    job = (essay, request, font_config, log, language, log_pages)
     if len(editions) > 1:
         laid_out = _in_parallel(job, editions)
     else:
@@ -148,12 +151,10 @@ def _edition_pdf(job, edition):
     from .layout import lay_out, write_pdf
     from .render import render_html
 
-    essay, request, font_config, log, language = job
+    essay, request, font_config, log, language, log_pages = job
     folder = essay.path.resolve().parent
     roots = _roots(request, essay.path)
-    html = render_html(
-        essay, request.clinic, edition, request.log_pages, request.templates, log, language
-    )
+    html = render_html(essay, request.clinic, edition, log_pages, request.templates, log, language)
     layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
     data = write_pdf(layout)
     warnings = _messages(layout.problems, essay, request)
@@ -185,14 +186,14 @@ def _roots(request, essay_path):
     return tuple(root for root in roots if root is not None)
 
 
-def choose_log(request, essay):
+def choose_log(request, essay, log_pages):
     """The log's definition and the files it was read from; (None, ()) with no log.
 
     --log wins, then the essay's front matter `log:` (from the essay's folder), then the
     settings' `log` (from the settings' folder), then the default preset. A path named
     in the essay or the settings must lie in a folder the build may read.
     """
-    if not request.log_pages:
+    if not log_pages:
         return None, ()
     from .errors import LogError
     from .lines import line_of

@@ -196,7 +196,7 @@ def _chosen(tmp_path, essay, cli=None, settings=None, log_pages=1):
         (tmp_path / "clinic.toml").write_text(f'log = "{settings}"\n')
         clinic = load_clinic(tmp_path / "clinic.toml")
     request = Request(source=essay.path, clinic=clinic, log_pages=log_pages, log=cli)
-    log, files = choose_log(request, essay)
+    log, files = choose_log(request, essay, log_pages)
     return log and log.title, files
 
 
@@ -212,6 +212,18 @@ def test_command_line_wins_then_front_matter_then_settings_then_the_default(tmp_
     )
     assert _chosen(tmp_path, plain)[0] == "Episode log"
     assert _chosen(tmp_path, plain, log_pages=0) == (None, ())
+
+
+def test_an_essay_that_names_its_log_gets_it_unless_told_no(tmp_path):
+    folder = tmp_path / "named"
+    essay = _essay(folder, "headache")
+    out = tmp_path / "out.pdf"
+    result = run_cli(essay.path, "-o", out)  # no log option: the essay asks for one
+    assert result.exit_code == 0, result.output
+    assert any("Headache diary" in text for text in page_texts(out.read_bytes()))
+    result = run_cli(essay.path, "-o", out, "--no-episode-log")
+    assert result.exit_code == 0, result.output
+    assert not any("Headache diary" in text for text in page_texts(out.read_bytes()))
 
 
 def test_an_unknown_name_in_front_matter_names_the_essay_line(tmp_path):
