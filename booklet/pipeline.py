@@ -271,7 +271,16 @@ def _quiet_worker():
 
 
 def _edition_in_worker(edition):
-    return _edition_pdf(_JOB, edition)
+    """An edition laid out in a worker; a failure comes back as a value, not raised there.
+
+    A pool whose task raises is terminated, and terminating a worker while it sends its
+    result can leave the pool waiting forever on the lock it held: errors travel back
+    like results, and the pool always ends by close() and join().
+    """
+    try:
+        return True, _edition_pdf(_JOB, edition)
+    except Exception as error:
+        return False, error
 
 
 def _can_fork():
@@ -308,19 +317,60 @@ def _in_parallel(job, editions):
     _JOB = job
     try:
         with _forked_pool(min(len(editions), os.cpu_count() or 1)) as pool:
-            return pool.map(_edition_in_worker, editions, chunksize=1)
+            results = pool.map(_edition_in_worker, editions, chunksize=1)
     finally:
         _JOB = None
+    for done, value in results:
+        if not done:
+            raise value
+    return [value for _, value in results]
 
 
 @contextmanager
 def _in_background(function, *args):
-    """Start function(*args) in a forked process now; yield a callable that waits for it."""
+    """Start function(*args) in a forked process now; yield a callable that waits for it.
+
+    One process and a pipe, not a pool: when the build fails first, the process is
+    killed, with no queue lock it might hold to wait on.
+    """
     if not _can_fork():
         yield lambda: function(*args)
         return
-    with _forked_pool(1) as pool:
-        yield pool.apply_async(function, args).get
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_answer, args=(sending, function, args), daemon=True)
+    process.start()
+    sending.close()
+
+    def result():
+        try:
+            done, value = receiving.recv()
+        except EOFError:  # the process died without answering
+            raise RuntimeError(f"{function.__name__} ended without an answer") from None
+        if not done:
+            raise value
+        return value
+
+    try:
+        yield result
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receiving.close()
+
+
+def _answer(connection, function, args):
+    """In the background process: send (True, result) or (False, the error)."""
+    _quiet_worker()
+    try:
+        connection.send((True, function(*args)))
+    except Exception as error:
+        connection.send((False, error))
+    finally:
+        connection.close()
 
 
 def build(request, font_config=None):
