@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Exact versions, with hashes, of everything .venv holds: the same install every time.
 LOCK := requirements.lock
 
-.PHONY: all booklet test test-quick lint preview bench clean lock check-pdf
+.PHONY: all booklet test test-slow test-all lint preview bench clean lock check-pdf
 
 all: booklet
 
@@ -27,12 +27,17 @@ booklet: $(STAMP)
 	@$(PY) -m compileall -q booklet   # start-up is measured; cached bytecode saves ~20 ms
 	$(PY) build.py
 
+# The suite in two parts: `make test` (under a minute on 2 cores) leaves out the tests
+# marked slow (real processes, many booklets), `make test-slow` runs just those; CI runs
+# both, `make test-all` runs everything at once.
 test: $(STAMP)
-	$(PY) -m pytest -q
-
-# The same without the tests marked slow (real processes, many booklets): for quick edits.
-test-quick: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+test-all: $(STAMP)
+	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

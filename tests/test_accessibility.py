@@ -12,7 +12,7 @@ import page
 import pytest
 from conftest import EXAMPLE_CLINIC, ROOT, page_texts, run_cli
 
-pytestmark = pytest.mark.slow  # builds many booklets: `make test-quick` leaves it out
+pytestmark = pytest.mark.slow  # builds many booklets: run by `make test-slow` (and CI)
 
 ESSAY = ROOT / "content" / "essay.md"
 EDITIONS = {

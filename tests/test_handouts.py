@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 from conftest import ROOT, flatten, page_texts, run_cli
 
-pytestmark = pytest.mark.slow  # builds many booklets: `make test-quick` leaves it out
+pytestmark = pytest.mark.slow  # builds many booklets: run by `make test-slow` (and CI)
 
 CORPUS = ROOT / "tests" / "handouts"
 DOCUMENTS = [

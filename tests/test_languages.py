@@ -15,7 +15,7 @@ from booklet.language import (
     template_messages,
 )
 
-pytestmark = pytest.mark.slow  # builds many booklets: `make test-quick` leaves it out
+pytestmark = pytest.mark.slow  # builds many booklets: run by `make test-slow` (and CI)
 
 TEMPLATES = ROOT / "templates"
 ESSAYS = ROOT / "tests" / "languages"

@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 from conftest import ROOT, run_cli
 
-pytestmark = pytest.mark.slow  # builds many booklets: `make test-quick` leaves it out
+pytestmark = pytest.mark.slow  # builds many booklets: run by `make test-slow` (and CI)
 
 LIBRARY = Path(__file__).parent / "library"
 HANDOUTS = [
