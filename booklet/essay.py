@@ -104,26 +104,52 @@ def read_source(path, max_bytes=MAX_BYTES):
 
 
 def split_front_matter(text, path):
-    """Split a leading `---` YAML block from the Markdown; return (meta, body, body_line)."""
-    if not text.startswith("---\n"):
+    """Split a leading front-matter block from the Markdown; return (meta, body, body_line).
+
+    YAML between `---` lines (Pandoc, Jekyll, Astro, Hugo), or TOML between `+++` lines
+    (Hugo).
+    """
+    fence = text[:4]
+    if fence not in ("---\n", "+++\n"):
         return {}, text, 1
-    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
+    closing = r"^(---|\.\.\.)[ \t]*$" if fence == "---\n" else r"^\+\+\+[ \t]*$"
+    end = re.search(closing, text[4:], re.MULTILINE)
     if not end:
-        raise SourceError("front matter starts with '---' but never ends", path, 1)
+        raise SourceError(f"front matter starts with '{fence[:3]}' but never ends", path, 1)
+    block = text[4 : 4 + end.start()]
+    meta = _yaml(block, path) if fence == "---\n" else _toml(block, path)
+    if not isinstance(meta, dict):
+        raise SourceError("front matter must be 'key: value' lines", path, 2)
+    rest = text[4 + end.end() :]
+    body = rest.lstrip("\n")
+    # The body starts after the closing line and the blank lines that follow it.
+    return meta, body, block.count("\n") + 2 + len(rest) - len(body)
+
+
+def _yaml(block, path):
     import yaml
 
-    block = text[4 : 4 + end.start()]
     try:
-        meta = yaml.safe_load(block) or {}
+        return yaml.safe_load(block) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(error, "problem", None) or "cannot be read"
         raise SourceError(f"front matter is not valid YAML: {problem}", path, line) from None
-    if not isinstance(meta, dict):
-        raise SourceError("front matter must be 'key: value' lines", path, 2)
-    body_line = block.count("\n") + 3
-    return meta, text[4 + end.end() :].lstrip("\n"), body_line
+
+
+def _toml(block, path):
+    import tomllib
+
+    from .lines import toml_problem
+
+    try:
+        return tomllib.loads(block)
+    except tomllib.TOMLDecodeError as error:
+        message, line = toml_problem(error, block)
+        raise SourceError(
+            f"front matter is not valid TOML: {message}", path, (line or 0) + 1
+        ) from None
 
 
 def check_front_matter(meta, path, text):
@@ -213,8 +239,27 @@ def _names(value, key, path, line):
 
 
 def _line_of(text, key):
-    """The line a front-matter key is set on, for messages."""
-    return line_of(text, rf"^{re.escape(str(key))}\s*:")
+    """The line a front-matter key is set on (YAML `key:` or TOML `key =`), for messages."""
+    return line_of(text, rf"^{re.escape(str(key))}\s*[:=]")
+
+
+# Hugo's {{< figure … >}} and {{% … %}}, Jekyll's {% include … %}: a site generator's
+# code, not the author's words.
+SHORTCODE = re.compile(r"\{\{[<%]-?\s*/?([\w.-]*).*?-?[>%]\}\}|\{%-?\s*(\w+).*?-?%\}", re.S)
+
+
+def _without_shortcodes(body):
+    """The body with site shortcodes blanked out (lines and offsets kept), and each kind."""
+    found = {}
+
+    def blank(match):
+        name = match[1] or match[2] or "?"
+        ends = 3 if match[0].startswith("{{") else 2
+        kind = f"{match[0][:ends]} {name} {match[0][-ends:]}"
+        found.setdefault(kind, match[0])
+        return re.sub(r"[^\n]", " ", match[0])
+
+    return SHORTCODE.sub(blank, body), found
 
 
 def markdown_to_html(body, shape=None):
@@ -260,6 +305,10 @@ def read_essay(path, max_bytes=MAX_BYTES, allowed=(), toc_depth=None):
     references = References(text, len(text) - len(body), folder, allowed or (folder,))
     depth = meta.get("toc_depth") or toc_depth or DEFAULT_TOC_DEPTH
     shape = Shape(references, depth, meta.get("summary", ""))
+    body, shortcodes = _without_shortcodes(body)
+    for kind, raw in shortcodes.items():
+        message = f"site shortcode {kind} left out: a booklet has no site generator to run it"
+        references.note("shortcode", kind, message, raw)
     with time_limit(path):
         html, headings, escaped = markdown_to_html(body, shape)
     title = meta.get("title") or next((t for level, _, t in headings if level == 1), "")

@@ -121,6 +121,16 @@ CASES = {
         ["e.md"],
         "{t}/e.md:3: one paragraph has 5,000 '[' characters",
     ),
+    "too many brackets after front matter and blank lines": (
+        {"e.md": "---\ntitle: x\n---\n\n\n" + "[" * 5000},
+        ["e.md"],
+        "{t}/e.md:6: one paragraph has 5,000 '[' characters",
+    ),
+    "broken TOML front matter": (
+        {"e.md": '+++\ntitle = "x"\nlang = \n+++\n\nText\n'},
+        ["e.md"],
+        "{t}/e.md:3: front matter is not valid TOML",
+    ),
     "list nested too deep": (
         {"e.md": "# T\n\n" + "".join("  " * i + "- x\n" for i in range(60))},
         ["e.md"],

@@ -258,3 +258,23 @@ def test_allowed_raw_html_passes_the_rest_is_text(built):
     assert any(
         w.startswith(f"Warning: {folder}/long-title.md:{line}: raw HTML <script>") for w in kinds
     )
+
+
+def test_hugo_toml_front_matter_and_shortcodes(tmp_path):
+    """Hugo writes TOML between +++ lines and {{< shortcodes >}}: read, and named."""
+    essay = tmp_path / "sciatica.md"
+    essay.write_text(
+        '+++\ntitle = "Sciatica: what to expect"\ndraft = true\n+++\n\n'
+        '{{< figure src="/img/nerve.png" caption="The nerve" >}}\n\n'
+        "Keep moving. {% include note.html %}\n"
+    )
+    out = tmp_path / "s.pdf"
+    result = run_cli(essay, "-o", out)
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.splitlines()
+    assert f"Warning: {essay}:3: front matter: ignored 'draft'" in warnings[0]
+    assert warnings[1].startswith(f"Warning: {essay}:6: site shortcode {{{{< figure >}}}} left out")
+    assert warnings[2].startswith(f"Warning: {essay}:8: site shortcode {{% include %}} left out")
+    text = flatten(" ".join(page_texts(out.read_bytes())))
+    assert "Sciatica: what to expect" in text and "Keep moving." in text
+    assert "{{" not in text and "{%" not in text
