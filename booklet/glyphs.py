@@ -15,34 +15,41 @@ def font_files(templates):
     return sorted(p for p in folder.glob("*.[ot]tf") if "Placeholder" not in p.name)
 
 
-def coverage(templates):
-    """Every code point some shipped font has a glyph for."""
-    files = font_files(templates)
-    return _coverage(tuple((path, path.stat().st_mtime_ns) for path in files))
+def uncovered(chars, templates):
+    """The characters of `chars` that no shipped font has a glyph for.
+
+    Fonts are read one by one, the booklet's own face first, and only until every
+    character is found: a Latin essay reads one font's character map, not all of them.
+    """
+    left = set(chars)
+    for path in font_files(templates):
+        if not left:
+            break
+        left -= _cmap(path, path.stat().st_mtime_ns)
+    return left
 
 
-@functools.lru_cache(maxsize=4)
-def _coverage(stamped):
+@functools.lru_cache(maxsize=32)
+def _cmap(path, stamp):
+    """The code points one font has glyphs for (kept while the file is unchanged)."""
     from fontTools.ttLib import TTFont
 
-    points = set()
-    for path, _ in stamped:
-        with TTFont(path, lazy=True) as font:
-            points.update(font.getBestCmap() or {})
-    return frozenset(points)
+    with TTFont(path, lazy=True) as font:
+        return frozenset(chr(point) for point in font.getBestCmap() or {})
 
 
 def missing_glyphs(text, path, templates, first_line=1):
     """Warnings ("path:line: …") for characters none of the shipped fonts has."""
-    covered = coverage(templates)
+    missing = {
+        char
+        for char in uncovered(set(text), templates)
+        if unicodedata.category(char) not in INVISIBLE and not _variation(char)
+    }
     first_seen = {}
-    for number, line in enumerate(text.split("\n"), start=first_line):
+    for number, line in enumerate(text.split("\n") if missing else (), start=first_line):
         for char in line:
-            if ord(char) in covered or char in first_seen:
-                continue
-            if unicodedata.category(char) in INVISIBLE or _variation(char):
-                continue
-            first_seen[char] = number
+            if char in missing and char not in first_seen:
+                first_seen[char] = number
     warnings = []
     for char, number in list(first_seen.items())[:MAX_NAMED]:
         name = unicodedata.name(char, "unnamed character").lower()
