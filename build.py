@@ -300,6 +300,9 @@ def make_request(
 
     clinic = load_settings(config)
     defaults = clinic.defaults
+    templates = (templates or TEMPLATES).resolve()
+    if log is not None:
+        check_log_name(log, templates)
     refused = episode_log is False  # --no-episode-log: not even a log the essay names
     if episode_log is None:
         episode_log = defaults.get("episode_log", False) or log_pages is not None or log is not None
@@ -334,12 +337,29 @@ def make_request(
         log_pages=log_pages if episode_log else 0,
         log_if_named=0 if refused else log_pages,
         strict=strict,
-        templates=(templates or TEMPLATES).resolve(),
+        templates=templates,
         max_bytes=max_size,
         allow=tuple(folder.resolve() for folder in allow) + clinic.allow,
         max_grade=target_grade(clinic, max_grade),
         log=log,
     )
+
+
+def check_log_name(log, templates):
+    """--log naming no shipped preset is a usage error (a path is read when building)."""
+    from booklet.errors import closest
+    from booklet.logbook import LOGS, is_preset_name, preset_names
+
+    folder = templates / "logs" if (templates / "logs").is_dir() else LOGS
+    names = preset_names(folder)
+    if is_preset_name(log) and log not in names:
+        near = closest(log, names)
+        hint = f"did you mean '{near}'? " if near else ""
+        raise click.BadParameter(
+            f"no shipped log named '{log}' ({hint}shipped: {', '.join(names)}; "
+            "or give the path of a .toml definition)",
+            param_hint="'--log'",
+        )
 
 
 def report(written, warnings, quiet=False):

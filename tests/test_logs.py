@@ -310,8 +310,9 @@ def test_the_command_refuses_a_bad_definition_and_writes_nothing(tmp_path, case)
 
 def test_an_unknown_preset_on_the_command_line(tmp_path):
     result = run_cli(ESSAY, "-o", tmp_path / "out.pdf", "--log", "pain_diary")
-    assert result.exit_code == 1
-    assert "no shipped log named 'pain_diary' (did you mean 'pain-diary'?" in result.output
+    assert result.exit_code == 2  # a usage error: the option names nothing there is
+    assert "Invalid value for '--log': no shipped log named 'pain_diary'" in result.stderr
+    assert "(did you mean 'pain-diary'?" in result.stderr
     assert not (tmp_path / "out.pdf").exists()
 
 
