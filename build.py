@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 from booklet import __version__  # noqa: E402
 from booklet.editions import (  # noqa: E402  (light: WeasyPrint loads only to build)
     DEFAULT_LOG,
+    DEFAULT_LOG_PAGES,
     EDITIONS,
     LOG_PAGES,
     MAX_BYTES,
@@ -57,7 +58,7 @@ def _size(n):
     type=click.IntRange(*LOG_PAGES),
     default=None,
     help=f"Pages of episode log, as many cards a page as the log says "
-    f"({LOG_PAGES[0]}-{LOG_PAGES[1]}) [default: 2].",
+    f"({LOG_PAGES[0]}-{LOG_PAGES[1]}) [default: {DEFAULT_LOG_PAGES}].",
 )
 @click.option(
     "--log",
@@ -307,7 +308,7 @@ def make_request(
     if episode_log is None:
         episode_log = defaults.get("episode_log", False) or log_pages is not None or log is not None
     if log_pages is None:
-        log_pages = defaults.get("log_pages", 2)
+        log_pages = defaults.get("log_pages", DEFAULT_LOG_PAGES)
     if output is None:
         output = ROOT / "dist" / f"{source.stem}.pdf"
     if editions:

@@ -74,5 +74,7 @@ EDITIONS = {
 LOG_PAGES = (1, 50)  # how many log pages a booklet may have
 DEFAULT_LOG_PAGES = 2
 DEFAULT_LOG = "back-spasm"  # the log preset (templates/logs/) a booklet has by default
+TOC_DEPTHS = (1, 6)  # heading levels the contents may list
+DEFAULT_TOC_DEPTH = 3
 MAX_BYTES = 2_000_000  # largest essay file accepted unless --max-size says otherwise
 MAX_GRADE = 8  # reading grade patient material should not exceed (NIH, CDC)

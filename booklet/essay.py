@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .editions import MAX_BYTES
+from .editions import DEFAULT_TOC_DEPTH, MAX_BYTES, TOC_DEPTHS
 from .errors import SourceError, closest
 from .lines import line_of
 
@@ -28,8 +28,6 @@ ALIASES = {
     "description": "summary",
     "toc-depth": "toc_depth",
 }
-TOC_DEPTHS = (1, 6)
-DEFAULT_TOC_DEPTH = 3
 EXTENSIONS = (
     "tables",
     "footnotes",
@@ -136,6 +134,22 @@ def _yaml(block, path):
         line = mark.line + 2 if mark else 1
         problem = getattr(error, "problem", None) or "cannot be read"
         raise SourceError(f"front matter is not valid YAML: {problem}", path, line) from None
+    except ValueError as error:  # a date that is no date: `date: 2024-13-45`
+        line = next((n + 2 for n, text in enumerate(block.split("\n")) if _bad_date(text)), 1)
+        raise SourceError(f"front matter has an impossible date: {error}", path, line) from None
+
+
+def _bad_date(line):
+    """True when a `key: value` line holds a date YAML cannot make (2024-13-45)."""
+    import yaml
+
+    if not re.search(r":\s*\d{4}-\d{1,2}-\d{1,2}", line):
+        return False
+    try:
+        yaml.safe_load(line)
+    except (ValueError, yaml.YAMLError):
+        return True
+    return False
 
 
 def _toml(block, path):

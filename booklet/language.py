@@ -48,14 +48,15 @@ class Language:
             value = dt.date.fromisoformat(value.strip())
         if not isinstance(value, dt.date):
             return value
+        from babel import UnknownLocaleError
         from babel.dates import format_date
 
-        names = locale_names(self.tag)
-        locale = DATE_LOCALES.get(names[0], names[0])
-        try:
-            return format_date(value, format="long", locale=locale)
-        except (ValueError, LookupError):  # a tag Babel has no data for
-            return format_date(value, format="long", locale=DATE_LOCALES[DEFAULT])
+        for name in [*locale_names(self.tag), DEFAULT]:  # pt_BR, pt, … then English
+            try:
+                return format_date(value, format="long", locale=DATE_LOCALES.get(name, name))
+            except (ValueError, LookupError, UnknownLocaleError):  # no Babel data for it
+                continue
+        return value.isoformat()
 
 
 def locale_names(tag):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .editions import DEFAULT_PAPER, EDITIONS, MAX_BYTES, Edition
-from .errors import ConfigError, RenderError
+from .errors import BookletError, ConfigError, RenderError
 from .language import choose_language
 from .render import TEMPLATES
 
@@ -381,7 +381,11 @@ def build(request, font_config=None):
     measuring = _in_background(_reading_level, request) if request.max_grade is not None else None
     with measuring or nullcontext(lambda: None) as reading:
         files, described, warnings, inputs = build_pdfs(request, font_config)
-        report = reading()  # before writing: a file that appears means a finished build
+        try:  # before writing: a file that appears means a finished build
+            report = reading()
+        except BookletError as error:  # a booklet with no prose to measure is still one
+            report = None
+            warnings.append(f"reading level not measured: {error.format_message()}")
     write_files(files)
     written = [Written(path, pages, len(files[path]), kind) for path, pages, kind in described]
     return Built(written, warnings, inputs, report)

@@ -55,7 +55,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import SourceError
-from .essay import read_source, split_front_matter
+from .essay import check_front_matter, read_source, split_front_matter
 
 JARGON_DIR = Path(__file__).resolve().parent.parent / "templates" / "jargon"
 LONG_SENTENCE = 25  # words; over this a sentence is a problem
@@ -612,22 +612,6 @@ def syllable_counter(language):
 # --- the check ----------------------------------------------------------------------
 
 
-def _language(meta, path, text):
-    for key in ("lang", "language"):
-        if key in meta and meta[key] is not None:
-            value = str(meta[key]).strip()
-            if not LANGUAGE_TAG.fullmatch(value):
-                match = re.search(rf"^{key}\s*:", text, re.MULTILINE)
-                line = text.count("\n", 0, match.start()) + 1 if match else None
-                raise SourceError(
-                    f"'{key}' must be a language tag such as en or en-GB, not {value!r}",
-                    path,
-                    line,
-                )
-            return value
-    return "en"
-
-
 def _is_caps(text):
     letters = [c for c in text if c.isalpha()]
     words = [w for w in WORD.findall(text) if len(w) > 1]
@@ -656,7 +640,8 @@ def read_prose(path, max_bytes=None):
     path = Path(path)
     text = read_source(path) if max_bytes is None else read_source(path, max_bytes)
     meta, body, _ = split_front_matter(text, path)
-    language = _language(meta, path, text)
+    # The booklet's reading of the language: `language` wins, a malformed tag is English.
+    language = check_front_matter(meta, path, text)[0].get("language", "en")
     first_line = text.count("\n", 0, len(text) - len(body)) + 1
     units, headings = split_blocks(body, first_line)
     problems = _heading_problems(headings)

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .editions import EDITIONS, LOG_PAGES, PAPERS
+from .editions import EDITIONS, LOG_PAGES, PAPERS, TOC_DEPTHS
 from .errors import ConfigError, closest
 from .lines import line_of, toml_problem
 
@@ -32,7 +32,6 @@ KEYS = {
     "jargon": (dict, 'a table of word = "plain alternative"'),
     "log": (str, "a shipped log's name or a .toml file beside the settings"),
 }
-TOC_DEPTHS = (1, 6)
 
 
 @dataclass(frozen=True)
@@ -162,6 +161,11 @@ def validate_clinic(data, path, text=""):
                 f"'allow' names {folder!r}, which is not a folder", path, _line_of(text, "allow")
             )
         allow.append(resolved)
+    max_grade = data.get("max_grade")
+    if max_grade is not None and (isinstance(max_grade, bool) or max_grade < 0):
+        raise ConfigError(
+            "'max_grade' must be a reading grade, 0 or more", path, _line_of(text, "max_grade")
+        )
     toc_depth = data.get("toc_depth")
     if toc_depth is not None and not TOC_DEPTHS[0] <= toc_depth <= TOC_DEPTHS[1]:
         raise ConfigError(
@@ -190,7 +194,7 @@ def validate_clinic(data, path, text=""):
         disclaimer=data.get("disclaimer", ""),
         allow=tuple(allow),
         toc_depth=toc_depth,
-        max_grade=data.get("max_grade"),
+        max_grade=max_grade,
         jargon=jargon,
         defaults=defaults,
     )

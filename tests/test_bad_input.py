@@ -131,6 +131,21 @@ CASES = {
         ["e.md"],
         "{t}/e.md:3: front matter is not valid TOML",
     ),
+    "impossible date in front matter": (
+        {"e.md": "---\ntitle: x\nauthor: A\ndate: 2024-13-45\n---\n\nText\n"},
+        ["e.md"],
+        "{t}/e.md:4: front matter has an impossible date: month must be in 1..12",
+    ),
+    "reading target not a number": (
+        {"c.toml": "name = 'C'\nmax_grade = true\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:2: 'max_grade' must be a reading grade, 0 or more",
+    ),
+    "reading target below zero": (
+        {"c.toml": "max_grade = -2\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:1: 'max_grade' must be a reading grade, 0 or more",
+    ),
     "list nested too deep": (
         {"e.md": "# T\n\n" + "".join("  " * i + "- x\n" for i in range(60))},
         ["e.md"],
@@ -261,3 +276,12 @@ def test_large_print_from_the_settings_with_impose_names_the_settings(tmp_path):
     assert result.exit_code == 2
     assert f"{settings} sets large_print = true" in result.stderr
     assert not (tmp_path / "b.pdf").exists()
+
+
+def test_an_essay_with_no_prose_to_measure_still_builds(tmp_path):
+    source = write(tmp_path / "e.md", "---\ntitle: Codes\n---\n\n# Codes\n\n```\nA1 B2\n```\n")
+    result = run_cli(source, "-o", tmp_path / "e.pdf")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Warning: reading level not measured: {source}: ")
+    assert (tmp_path / "e.pdf").read_bytes().startswith(b"%PDF-")
+    assert "Reading level" not in result.stdout

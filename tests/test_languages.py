@@ -219,3 +219,11 @@ def test_a_character_no_shipped_font_has_is_named_with_its_line(tmp_path):
     )
     assert any(w.startswith(f"{essay}:7: character U+0921 ड") for w in warnings), warnings
     assert pdfs["reading copy"].startswith(b"%PDF-")
+
+
+def test_a_language_babel_does_not_know_still_writes_its_dates(tmp_path):
+    essay = tmp_path / "qq.md"
+    essay.write_text("---\ntitle: T\nlanguage: qq\ndate: 2024-05-01\n---\n\nWords here.\n")
+    pdfs, warnings = make_pdfs(tmp_path, source=essay)
+    assert len(warnings) == 1 and "no catalogue for the essay's language 'qq'" in warnings[0]
+    assert "1 May 2024" in all_text(pdfs["reading copy"])  # English, as its words are

@@ -240,10 +240,15 @@ def test_unknown_language_falls_back_and_says_so(tmp_path):
 
 
 def test_user_errors_name_file_and_line(tmp_path):
-    bad = tmp_path / "bad.md"
-    bad.write_text("---\ntitle: T\nlang: english please\n---\n\nText.\n")
-    with pytest.raises(SourceError, match=r"bad\.md:3: 'lang' must be a language tag"):
-        check_essay(bad)
+    bad = tmp_path / "bad.md"  # read as the booklet reads it: a malformed tag is English
+    bad.write_text("---\ntitle: T\nlang: english please\nlanguage: de\n---\n\nText.\n")
+    assert check_essay(bad).language == "de"  # `language` wins over `lang`, as in the booklet
+    bad.write_text("---\ntitle: T\nlang: english please\n---\n\nThis is text.\n")
+    assert check_essay(bad).language == "en"
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: T\ndate: 2024-13-45\n---\n\nText.\n")
+    with pytest.raises(SourceError, match=r"broken\.md:3: front matter has an impossible date"):
+        check_essay(broken)
     empty = tmp_path / "empty.md"
     empty.write_text("---\ntitle: T\n---\n\n# Only a heading\n\n```\ncode\n```\n")
     with pytest.raises(SourceError, match="no prose to measure"):
