@@ -273,7 +273,9 @@ def _without_shortcodes(body):
         found.setdefault(kind, match[0])
         return re.sub(r"[^\n]", " ", match[0])
 
-    return SHORTCODE.sub(blank, body), found
+    from .sanitise import outside_code
+
+    return outside_code(SHORTCODE, blank, body), found
 
 
 def markdown_to_html(body, shape=None):

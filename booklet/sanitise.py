@@ -18,6 +18,21 @@ FENCE_OR_COMMENT = re.compile(r"(^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\2[ \t]*$)|<!--.*
 # R Markdown and Quarto write chunks as ```{r label, echo=FALSE}: keep the language only.
 CHUNK_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w+-]*)[^}\n]*\}[ \t]*$", re.M)
 
+# A fenced block, or a code span (it may run over a line break, not a blank line).
+CODE = re.compile(
+    r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$|(`+)[^`\n]*(?:\n[^`\n]+)*?\2", re.S | re.M
+)
+
+
+def outside_code(pattern, replace, body):
+    """`pattern.sub(replace, …)` on the Markdown outside fenced blocks and code spans."""
+    parts, start = [], 0
+    for code in CODE.finditer(body):
+        parts += [pattern.sub(replace, body[start : code.start()]), code.group(0)]
+        start = code.end()
+    return "".join([*parts, pattern.sub(replace, body[start:])])
+
+
 # Everything Markdown and this package produce; the sanitiser drops anything else.
 TAGS = {
     *INLINE_TAGS,
@@ -56,7 +71,7 @@ def prepare(body):
 
     body = FENCE_OR_COMMENT.sub(without_comment, body)
     body = CHUNK_FENCE.sub(r"\1\2 \3", body)
-    return HEADING_LINE.sub(heading, body)
+    return outside_code(HEADING_LINE, heading, body)
 
 
 class RawHtml(InlineProcessor):

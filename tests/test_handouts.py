@@ -278,3 +278,21 @@ def test_hugo_toml_front_matter_and_shortcodes(tmp_path):
     text = flatten(" ".join(page_texts(out.read_bytes())))
     assert "Sciatica: what to expect" in text and "Keep moving." in text
     assert "{{" not in text and "{%" not in text
+
+
+def test_code_keeps_what_looks_like_shortcodes_and_headings(tmp_path):
+    """Inside fenced blocks and code spans, {% … %}, {{< … >}} and <h2> stay as written."""
+    essay = tmp_path / "code.md"
+    essay.write_text(
+        "---\ntitle: Code\n---\n\n```jinja\n{% if user %}Hi {{ user }}{% endif %}\n```\n\n"
+        'Use `{{< ref "x" >}}` in Hugo.\n\n```html\n<h2>Not a heading</h2>\n```\n\n'
+        "<h2>A heading</h2>\n\nText.\n"
+    )
+    result = run_cli(essay, "-o", tmp_path / "code.pdf")
+    assert result.exit_code == 0, result.output
+    assert "shortcode" not in result.stderr
+    text = flatten(" ".join(page_texts((tmp_path / "code.pdf").read_bytes())))
+    assert "{% if user %}Hi {{ user }}{% endif %}" in text
+    assert '{{< ref "x" >}}' in text and "<h2>Not a heading</h2>" in text
+    contents = page_texts((tmp_path / "code.pdf").read_bytes())[1]
+    assert "A heading" in contents and "Not a heading" not in contents
