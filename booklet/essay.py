@@ -69,6 +69,7 @@ class Essay:
     subject: str = ""
     keywords: tuple = ()
     warnings: tuple = ()  # what was built around, each "path:line: message"
+    missing: tuple = ()  # files it names that are not there (yet)
     summary: str = ""  # abstract or description, shown under the title
     log: str = ""  # the log the essay asks for: a preset name or a TOML path, as written
     toc_depth: int = DEFAULT_TOC_DEPTH
@@ -347,6 +348,7 @@ def read_essay(path, max_bytes=MAX_BYTES, allowed=(), toc_depth=None):
         subject=meta.get("subject") or meta.get("summary", ""),
         keywords=meta.get("keywords", ()),
         warnings=tuple(dict.fromkeys(warnings)),
+        missing=tuple(sorted(references.missing)),
         summary=meta.get("summary", ""),
         log=meta.get("log", ""),
         toc_depth=depth,

@@ -10,7 +10,6 @@ The rest are built by `pipeline.build` in forked workers, each writing its own f
 import hashlib
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,9 +189,8 @@ def up_to_date(entry, handout, request, folder, digest):
     if not entry or not all((Path(folder) / f["file"]).is_file() for f in entry["files"]):
         return False
     roots = _roots(handout, request)
+    # A file gone, changed, or (once missing) there now: the key tells.
     inputs = {name: file_hash(_located(name, roots)) for name in entry["inputs"]}
-    if None in inputs.values():
-        return False
     return entry["key"] == _key(_options(request, folder), digest, inputs)
 
 
@@ -209,7 +207,6 @@ def build_handout(handout, request, folder, digest, font_config=None):
 
     try:
         built = build(request, font_config)
-        title, language = title_and_language(request.source, request.max_bytes)
     except click.ClickException as error:
         return Result(handout.name, FAILED, error=error.format_message())
     except Exception as error:
@@ -219,9 +216,11 @@ def build_handout(handout, request, folder, digest, font_config=None):
             handout.name, FAILED, error=unexpected(error, request.source).format_message()
         )
     roots = _roots(handout, request)
+    # Files it read, and files it looked for and did not find (hash None): one appearing
+    # later (a missing image added) changes the key like an edit does.
     inputs = {
         _named(path, roots): file_hash(path)
-        for path in {Path(p).resolve() for p in built.inputs} | {handout.source}
+        for path in {Path(p).resolve() for p in (*built.inputs, *built.missing)} | {handout.source}
         if not path.is_relative_to(roots["templates"])  # the digest covers those
     }
     editions = {(named.edition, named.sheets): name for name, named in EDITIONS.items()}
@@ -241,24 +240,12 @@ def build_handout(handout, request, folder, digest, font_config=None):
     entry = {
         "key": _key(_options(request, folder), digest, inputs),
         "inputs": dict(sorted(inputs.items())),
-        "title": title,
-        "language": language,
+        "title": built.title,
+        "language": built.language,
         "grade": round(built.reading.grade, 1) if built.reading is not None else None,
         "files": files,
     }
     return Result(handout.name, BUILT, warnings=tuple(built.warnings), entry=entry)
-
-
-def title_and_language(path, max_bytes):
-    """The essay's title (front matter, else its first `# heading`) and language."""
-    from .essay import check_front_matter, read_source, split_front_matter
-
-    text = read_source(path, max_bytes)
-    meta, body, _ = split_front_matter(text, path)
-    meta, _ = check_front_matter(meta, path, text)
-    heading = re.search(r"^#[ \t]+(.+?)[ \t#]*$", body, re.MULTILINE)
-    title = meta.get("title") or (heading.group(1) if heading else Path(path).stem)
-    return str(title), str(meta.get("language", "en"))
 
 
 _JOB = None  # what forked workers inherit: the handouts to build, the folder, the fonts
@@ -306,6 +293,7 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
     planned = [
         (handout, request_for(handout.source, handout.output(folder))) for handout in handouts
     ]
+    _refuse_shared_outputs(planned)
     digests = {}
     for _, request in planned:
         if request.templates not in digests:
@@ -343,6 +331,19 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
     order = {h.name: n for n, h in enumerate(handouts)}
     results.sort(key=lambda result: order[result.name])
     return Summary(results, record_path, index_path, frozenset(watched))
+
+
+def _refuse_shared_outputs(planned):
+    """Two handouts writing one file (guide.md -e print and guide-print.md) is a usage error."""
+    writers = {}
+    for handout, request in planned:
+        for output in request.outputs:
+            other = writers.setdefault(Path(output.path).resolve(), handout)
+            if other is not handout:
+                raise click.UsageError(
+                    f"{other.source} and {handout.source} would both write "
+                    f"{Path(output.path).name}; rename one of them."
+                )
 
 
 def read_record(path):

@@ -43,6 +43,7 @@ class References:
         self.folder = Path(folder).resolve()
         self.roots = tuple(Path(root).resolve() for root in roots)
         self.notes = {}  # (kind, target): (line, message)
+        self.missing = set()  # files looked for in an allowed folder and not there
 
     def line(self, *needles):
         """The source line where one of `needles` first appears in the body, else None."""
@@ -138,7 +139,10 @@ class References:
             return f"image {src} cannot be read"
         inside = any(path.is_relative_to(root) for root in self.roots)
         if inside:
-            return None if path.is_file() else f"image not found: {src}"
+            if path.is_file():
+                return None
+            self.missing.add(path)  # when it appears, the booklet changes
+            return f"image not found: {src}"
         if path.is_file():
             from .fetcher import OUTSIDE
 

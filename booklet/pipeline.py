@@ -41,13 +41,27 @@ class Request:
 
 
 @dataclass(frozen=True)
+class LaidOut:
+    """The PDFs of a build before they are written, and what the build learned."""
+
+    files: dict  # {path: bytes}
+    described: list  # [(path, pages, kind)]
+    warnings: list
+    inputs: frozenset  # every file the build read
+    essay: object  # the Essay: its title, language, the files it names that are missing
+
+
+@dataclass(frozen=True)
 class Built:
-    """What a build wrote, what it warned about, and every file it read."""
+    """What a build wrote, what it warned about, and every file it read (or looked for)."""
 
     written: list
     warnings: list
     inputs: frozenset
     reading: object = None  # the readability report, when the request asked for one
+    title: str = ""
+    language: str = ""
+    missing: tuple = ()  # files the essay names that were not there
 
 
 @dataclass(frozen=True)
@@ -92,9 +106,7 @@ def font_configuration():
 
 
 def build_pdfs(request, font_config=None):
-    """Lay out each distinct edition once.
-
-    Returns ({path: bytes}, [(path, pages, kind)], warnings, files read).
+    """Lay out each distinct edition once; a LaidOut back.
 
     Print sheets are imposed from the laid-out reading pages, never rendered again.
     """
@@ -143,7 +155,7 @@ def build_pdfs(request, font_config=None):
         else:
             files[output.path] = data
             described.append((output.path, pages, output.kind))
-    return files, described, list(dict.fromkeys(warnings)), frozenset(inputs)
+    return LaidOut(files, described, list(dict.fromkeys(warnings)), frozenset(inputs), essay)
 
 
 def _edition_pdf(job, edition):
@@ -380,15 +392,20 @@ def build(request, font_config=None):
     # The reading level is measured on the other core while the pages are laid out.
     measuring = _in_background(_reading_level, request) if request.max_grade is not None else None
     with measuring or nullcontext(lambda: None) as reading:
-        files, described, warnings, inputs = build_pdfs(request, font_config)
+        laid = build_pdfs(request, font_config)
         try:  # before writing: a file that appears means a finished build
             report = reading()
         except BookletError as error:  # a booklet with no prose to measure is still one
             report = None
-            warnings.append(f"reading level not measured: {error.format_message()}")
-    write_files(files)
-    written = [Written(path, pages, len(files[path]), kind) for path, pages, kind in described]
-    return Built(written, warnings, inputs, report)
+            laid.warnings.append(f"reading level not measured: {error.format_message()}")
+    write_files(laid.files)
+    written = [
+        Written(path, pages, len(laid.files[path]), kind) for path, pages, kind in laid.described
+    ]
+    essay = laid.essay
+    return Built(
+        written, laid.warnings, laid.inputs, report, essay.title, essay.language, essay.missing
+    )
 
 
 def _reading_level(request):

@@ -36,8 +36,8 @@ def make_pdfs(
         outputs=outputs_for_flags(tmp_path / "out.pdf", paper, large_print, impose),
         **options,
     )
-    outputs, described, warnings, _ = build_pdfs(request)
-    return {kind: outputs[path] for path, _, kind in described}, warnings
+    laid = build_pdfs(request)
+    return {kind: laid.files[path] for path, _, kind in laid.described}, laid.warnings
 
 
 def build_clean(tmp_path, **options):

@@ -195,8 +195,50 @@ def test_watching_a_folder_rebuilds_only_the_changed_handout(library):
         (["--check"], "--check measures one essay"),
     ],
 )
-def test_options_that_make_no_sense_for_a_library_exit_2(tmp_path, args, message):
+def test_options_that_make_no_sense_for_a_library_exit_2(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)  # `-o out.pdf` would be written here
     result = run_cli(LIBRARY, *args)
     assert result.exit_code == 2
     assert message in result.stderr
-    assert not (tmp_path / "out.pdf").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_image_added_later_rebuilds_the_handout_that_missed_it(tmp_path):
+    handouts = tmp_path / "handouts"
+    handouts.mkdir()
+    (handouts / "knee.md").write_text(
+        "---\ntitle: Knee\n---\n\nBend.\n\n![A stretch](stretch.png)\n"
+    )
+    (handouts / "hip.md").write_text("---\ntitle: Hip\n---\n\nWalk.\n")
+    first = build(handouts, "-o", tmp_path / "dist")
+    assert first.returncode == 0, first.stderr
+    assert "image not found: stretch.png" in first.stderr
+    again = build(handouts, "-o", tmp_path / "dist")
+    assert again.stdout.splitlines()[-1] == "built 0, up to date 2, failed 0"
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(handouts / "stretch.png")
+    third = build(handouts, "-o", tmp_path / "dist")
+    assert third.returncode == 0, third.stderr
+    assert third.stdout.splitlines()[-1] == "built 1, up to date 1, failed 0"
+    assert "not found" not in third.stderr
+
+
+def test_two_handouts_writing_one_file_is_a_usage_error(tmp_path):
+    handouts = tmp_path / "handouts"
+    handouts.mkdir()
+    for stem in ("guide", "guide-print"):
+        (handouts / f"{stem}.md").write_text(f"---\ntitle: {stem}\n---\n\nText.\n")
+    run = build(handouts, "-o", tmp_path / "dist", "-e", "reading", "-e", "print")
+    assert run.returncode == 2
+    assert "would both write guide-print.pdf" in run.stderr
+    assert not (tmp_path / "dist").exists()
+
+
+def test_the_index_shows_the_title_the_booklet_has(tmp_path):
+    handouts = tmp_path / "handouts"
+    handouts.mkdir()
+    (handouts / "shoulder.md").write_text("## Shoulder *care* {#top}\n\nRoll your shoulders.\n")
+    run = build(handouts, "-o", tmp_path / "dist")
+    assert run.returncode == 0, run.stderr
+    assert ">Shoulder care<" in (tmp_path / "dist" / "index.html").read_text()

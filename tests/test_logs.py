@@ -172,7 +172,8 @@ def test_named_in_front_matter_it_is_used_and_watched(tmp_path):
         outputs=outputs_for_editions(tmp_path / "out.pdf", ["reading"]),
         log_pages=1,
     )
-    files, _, warnings, inputs = build_pdfs(request)
+    laid = build_pdfs(request)
+    files, inputs = laid.files, laid.inputs
     fields = fields_of(files[tmp_path / "out.pdf"])
     assert set(fields) == {f"attack{n}_{key}" for n in (1, 2, 3) for key in DIARY_KEYS}
     assert (tmp_path / "logs" / "migraine.toml").resolve() in inputs  # --watch sees edits
@@ -354,7 +355,8 @@ def presets(tmp_path_factory):
             log_pages=1,
             log=name,
         )
-        files, _, warnings, _ = build_pdfs(request)
+        laid = build_pdfs(request)
+        files, warnings = laid.files, laid.warnings
         assert warnings == []
         built[name] = {
             "reading": files[folder / f"{name}.pdf"],
