@@ -70,6 +70,7 @@ class Essay:
     keywords: tuple = ()
     warnings: tuple = ()  # what was built around, each "path:line: message"
     missing: tuple = ()  # files it names that are not there (yet)
+    source: str = field(default="", repr=False)  # the file's text, for finding lines
     summary: str = ""  # abstract or description, shown under the title
     log: str = ""  # the log the essay asks for: a preset name or a TOML path, as written
     toc_depth: int = DEFAULT_TOC_DEPTH
@@ -349,6 +350,7 @@ def read_essay(path, max_bytes=MAX_BYTES, allowed=(), toc_depth=None):
         keywords=meta.get("keywords", ()),
         warnings=tuple(dict.fromkeys(warnings)),
         missing=tuple(sorted(references.missing)),
+        source=text,
         summary=meta.get("summary", ""),
         log=meta.get("log", ""),
         toc_depth=depth,

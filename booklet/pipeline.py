@@ -178,8 +178,7 @@ def _glyph_warnings(essay, request):
     from .glyphs import missing_glyphs
     from .lines import line_of
 
-    text = essay.path.read_text(encoding="utf-8-sig", errors="replace")
-    warnings = missing_glyphs(text, essay.path, request.templates)
+    warnings = missing_glyphs(essay.source, essay.path, request.templates)
     clinic = request.clinic
     if clinic.path:
         settings = clinic.path.read_text(encoding="utf-8", errors="replace")
@@ -217,7 +216,7 @@ def choose_log(request, essay, log_pages):
     if request.log:
         path = resolve_log(request.log, Path.cwd(), folder=presets)
     elif named := getattr(essay, "log", ""):
-        where = (essay.path, line_of(essay.path.read_text(errors="replace"), r"^log\s*:"))
+        where = (essay.path, line_of(essay.source, r"^log\s*[:=]"))  # YAML or TOML
         path = resolve_log(named, essay.path.resolve().parent, where, presets)
         roots = _roots(request, essay.path)
         if not any(path.is_relative_to(Path(root).resolve()) for root in roots):

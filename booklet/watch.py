@@ -10,8 +10,9 @@ POLL_SECONDS = 0.1
 
 def watched_files(templates, inputs):
     """The templates folder's files and every file the last build read."""
-    files = {p for p in Path(templates).rglob("*") if p.is_file() and not p.name.startswith(".")}
-    return files | set(inputs)
+    from .library import template_files
+
+    return set(template_files(templates)) | set(inputs)
 
 
 def snapshot(files):

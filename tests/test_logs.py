@@ -456,3 +456,12 @@ def test_a_label_standing_above_its_line_counts_towards_the_page():
     assert [row.above for row in log.rows] == [False, True]
     with pytest.raises(LogError, match="cards of 3.7 writing lines fit at most 3"):
         parse_log(text.replace("per_page = 3", "per_page = 4"))
+
+
+def test_a_log_named_in_toml_front_matter_is_found_with_its_line(tmp_path):
+    essay = tmp_path / "e.md"
+    essay.write_text('+++\ntitle = "T"\nlog = "headach"\n+++\n\nText.\n')
+    result = run_cli(essay, "-o", tmp_path / "e.pdf")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {essay}:3: no shipped log named 'headach'")
+    assert "did you mean 'headache'?" in result.stderr
