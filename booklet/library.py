@@ -261,7 +261,7 @@ def _build_in_worker(index):
 def _laid_out(stale, folder, digests, jobs):
     """Build the stale handouts, yielding each result as it comes: nothing piles up."""
     global _FONTS, _JOB
-    from .pipeline import _can_fork, _forked_pool, font_configuration
+    from .pipeline import _can_fork, font_configuration, in_workers
 
     if _FONTS is None:
         _FONTS = font_configuration()  # WeasyPrint is imported and fonts configured once
@@ -272,8 +272,8 @@ def _laid_out(stale, folder, digests, jobs):
         return
     _JOB = (stale, folder, digests, _FONTS)
     try:
-        with _forked_pool(jobs) as pool:
-            yield from pool.imap_unordered(_build_in_worker, range(len(stale)))
+        for _, result in in_workers(_build_in_worker, len(stale), jobs):
+            yield result
     finally:
         _JOB = None
 

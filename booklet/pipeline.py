@@ -271,25 +271,24 @@ def _describe(problem, written):
 
 
 _JOB = None  # what forked workers inherit: the essay, the request and the fonts
+_IN_WORKER = False  # set in forked workers: they work in turn, starting no workers
 
 
 def _quiet_worker():
     """A worker leaves signals to its parent, which ends it; no traceback on the way out."""
     import signal
 
+    global _IN_WORKER
+    _IN_WORKER = True
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _edition_in_worker(edition):
-    """An edition laid out in a worker; a failure comes back as a value, not raised there.
-
-    A pool whose task raises is terminated, and terminating a worker while it sends its
-    result can leave the pool waiting forever on the lock it held: errors travel back
-    like results, and the pool always ends by close() and join().
-    """
+def _edition_in_worker(index):
+    """An edition laid out in a worker; a failure comes back as a value, raised here after."""
+    job, editions = _JOB
     try:
-        return True, _edition_pdf(_JOB, edition)
+        return True, _edition_pdf(job, editions[index])
     except Exception as error:
         return False, error
 
@@ -297,25 +296,33 @@ def _edition_in_worker(edition):
 def _can_fork():
     import multiprocessing
 
-    # A pool's worker (a library's handout) may not start workers: it works in turn.
-    if multiprocessing.current_process().daemon:
+    # A worker (a library's handout) may not start workers of its own: it works in turn.
+    if _IN_WORKER or multiprocessing.current_process().daemon:
         return False
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-@contextmanager
-def _forked_pool(processes):
-    """Forked workers that share the parent's imports; ended quietly whatever happens."""
-    import multiprocessing
+def in_workers(function, count, processes):
+    """function(0) … function(count - 1) on forked workers; yield (i, result) as each ends.
 
-    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_quiet_worker)
+    Workers share the parent's imports (and fonts). A worker that dies — out of memory, a
+    crash in a C library — is an error (BrokenProcessPool), never a wait for ever; on an
+    error or Ctrl-C, what has not started is cancelled.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    executor = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker
+    )
     try:
-        yield pool
+        futures = {executor.submit(function, index): index for index in range(count)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
     except BaseException:
-        pool.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.close()  # let the workers finish on their own: terminating them races their exit
-    pool.join()
+    executor.shutdown()
 
 
 def _in_parallel(job, editions):
@@ -325,16 +332,16 @@ def _in_parallel(job, editions):
     global _JOB
     if not _can_fork():
         return [_edition_pdf(job, edition) for edition in editions]
-    _JOB = job
+    _JOB = (job, editions)
     try:
-        with _forked_pool(min(len(editions), os.cpu_count() or 1)) as pool:
-            results = pool.map(_edition_in_worker, editions, chunksize=1)
+        processes = min(len(editions), os.cpu_count() or 1)
+        results = dict(in_workers(_edition_in_worker, len(editions), processes))
     finally:
         _JOB = None
-    for done, value in results:
+    for done, value in results.values():
         if not done:
             raise value
-    return [value for _, value in results]
+    return [results[index][1] for index in range(len(editions))]
 
 
 @contextmanager

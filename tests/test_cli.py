@@ -253,6 +253,33 @@ def test_parallel_editions_end_quietly(tmp_path):
     assert len(list(tmp_path.glob("run*/s*.pdf"))) == 15
 
 
+@pytest.mark.slow
+def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path):
+    """A worker killed outright (out of memory, a crash in a C library): one line, exit 1."""
+    out = tmp_path / "essay.pdf"
+    code = (
+        "import os, sys; sys.path.insert(0, '.'); sys.argv = ['build.py', *sys.argv[1:]]\n"
+        "import booklet.pipeline as pipeline, build\n"
+        "def die(job, edition):\n"
+        "    if pipeline._IN_WORKER and edition.paper == 'letter': os._exit(9)\n"
+        "    return real(job, edition)\n"
+        "real, pipeline._edition_pdf = pipeline._edition_pdf, die\n"
+        "build.main()\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code, str(ESSAY), "-o", str(out), "-e", "reading", "-e", "letter"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 1
+    lines = process.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {ESSAY}: unexpected failure (")
+    assert "BrokenProcessPool" in lines[0]
+    assert not out.exists()
+
+
 def test_an_error_in_a_parallel_edition_is_one_line(tmp_path):
     essay = tmp_path / "essay.md"
     essay.write_text("---\ntitle: T\n---\n\n![x](../outside.png)\n")
