@@ -239,6 +239,8 @@ def _messages(problems, essay, request):
     A problem with the clinic's logo is an error in the settings; with --strict every
     problem is an error; otherwise they are warnings and the build goes on.
     """
+    if not problems:
+        return []
     from .lines import line_of, locate
 
     clinic = request.clinic
