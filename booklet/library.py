@@ -316,6 +316,10 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
                     if result.entry:
                         entries[result.name] = result.entry
                     shown(result)
+    except BaseException:  # stopped: the workers are gone; a write they had begun is not
+        for temporary in folder.rglob(".*.pdf.*.tmp"):
+            temporary.unlink(missing_ok=True)
+        raise
     finally:  # what was built is recorded, even when the run is interrupted
         entries = {h.name: entries[h.name] for h in handouts if h.name in entries}
         _write_if_changed(record_path, _record_bytes(entries))

@@ -309,7 +309,7 @@ def in_workers(function, count, processes):
 
     Workers share the parent's imports (and fonts). A worker that dies — out of memory, a
     crash in a C library — is an error (BrokenProcessPool), never a wait for ever; on an
-    error or Ctrl-C, what has not started is cancelled.
+    error or Ctrl-C, the workers are stopped at once.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -322,7 +322,12 @@ def in_workers(function, count, processes):
         for future in as_completed(futures):
             yield futures[future], future.result()
     except BaseException:
-        executor.shutdown(wait=False, cancel_futures=True)
+        # Stop now: the workers are killed (a library sweeps the temporary file a write
+        # cut short leaves), then the executor is shut down and waited for. Not
+        # shutdown(wait=False) alone: exiting then can strand idle workers for ever.
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.kill()
+        executor.shutdown(wait=True, cancel_futures=True)
         raise
     executor.shutdown()
 

@@ -254,6 +254,36 @@ def test_parallel_editions_end_quietly(tmp_path):
 
 
 @pytest.mark.slow
+def test_ctrl_c_stops_parallel_editions_at_once(tmp_path):
+    """SIGINT to the group while workers lay out editions: out at once, nobody left."""
+    import os
+    import signal
+    import time
+
+    long_essay = tmp_path / "long.md"
+    front, body = ESSAY.read_text().split("\n---\n", 1)
+    long_essay.write_text(front + "\n---\n" + "\n\n".join([body] * 30))  # ~8 s a copy
+    out = tmp_path / "out" / "long.pdf"
+    process = subprocess.Popen(
+        [sys.executable, "build.py", long_essay, "-o", out, "-e", "reading", "-e", "letter"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(1.5)
+    os.killpg(process.pid, signal.SIGINT)
+    started = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - started < 1.5  # the workers are stopped, not waited for
+    assert process.returncode != 0 and "Traceback" not in stderr
+    left = subprocess.run(["ps", "-o", "pid=", "--sid", str(process.pid)], capture_output=True)
+    assert left.stdout.strip() == b""
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+@pytest.mark.slow
 def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path):
     """A worker killed outright (out of memory, a crash in a C library): one line, exit 1."""
     out = tmp_path / "essay.pdf"

@@ -242,3 +242,38 @@ def test_the_index_shows_the_title_the_booklet_has(tmp_path):
     run = build(handouts, "-o", tmp_path / "dist")
     assert run.returncode == 0, run.stderr
     assert ">Shoulder care<" in (tmp_path / "dist" / "index.html").read_text()
+
+
+def test_ctrl_c_stops_a_library_at_once_and_leaves_no_temporary_file(tmp_path):
+    """SIGINT to the whole group mid-run: out within seconds, nothing written after."""
+    import os
+    import signal
+    import time
+
+    handouts = tmp_path / "handouts"
+    handouts.mkdir()
+    front, body = (ROOT / "content" / "essay.md").read_text().split("\n---\n", 1)
+    for n in range(4):
+        (handouts / f"long{n}.md").write_text(front + "\n---\n" + "\n\n".join([body] * 20))
+    dist = tmp_path / "dist"
+    process = subprocess.Popen(
+        [sys.executable, "build.py", handouts, "-o", dist, "-j", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(2.0)  # imports done, two handouts being laid out
+    os.killpg(process.pid, signal.SIGINT)
+    started = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - started < 1.5  # not after the running handouts finish
+    assert process.returncode != 0
+    assert "Traceback" not in stderr
+    after = files(dist)
+    time.sleep(1.5)
+    assert files(dist) == after  # no worker left writing
+    assert not [name for name in after if name.endswith(".tmp")]
+    left = subprocess.run(["ps", "-o", "pid=", "--sid", str(process.pid)], capture_output=True)
+    assert left.stdout.strip() == b""
