@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Build the patient booklet: `python build.py --help`."""
 
+import math
 import os
 import signal
 import sys
@@ -270,6 +271,10 @@ def load_settings(config):
 def target_grade(clinic, max_grade):
     """The reading grade to meet: --max-grade, else the settings', else the default."""
     if max_grade is not None:
+        if not math.isfinite(max_grade):
+            raise click.BadParameter(
+                "must be a reading grade, 0 or more", param_hint="'--max-grade'"
+            )
         return max_grade
     return clinic.max_grade if clinic.max_grade is not None else MAX_GRADE
 
@@ -311,6 +316,13 @@ def make_request(
         log_pages = defaults.get("log_pages", DEFAULT_LOG_PAGES)
     if output is None:
         output = ROOT / "dist" / f"{source.stem}.pdf"
+    elif output.is_dir() and output.suffix.lower() != ".pdf":
+        output = output / f"{source.stem}.pdf"  # a folder: the PDF goes in it
+    elif output.suffix.lower() != ".pdf":  # `-o essay.md` would overwrite the essay
+        raise click.BadParameter(
+            f"{output} is not a .pdf name: name the PDF to write, or an existing folder",
+            param_hint="'-o' / '--output'",
+        )
     if editions:
         outputs = outputs_for_editions(output, editions)
     elif not (paper or large_print or impose) and defaults.get("editions"):

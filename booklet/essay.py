@@ -174,6 +174,8 @@ def check_front_matter(meta, path, text):
     for key, value in meta.items():
         name = ALIASES.get(str(key), str(key))
         line = _line_of(text, key)
+        if name == "language" and value is False:
+            value = "no"  # YAML 1.1 reads Norwegian's tag `no` as false
         if name not in FRONT_MATTER_KEYS:
             unknown.append(str(key))
         elif name in clean and str(key) != name:
@@ -195,7 +197,9 @@ def check_front_matter(meta, path, text):
     warnings = []
     if unknown:
         warnings.append(f"{path}:{_line_of(text, unknown[0])}: " + _unknown(unknown))
-    language = clean.get("language", "")
+    language = clean.get("language", "").replace("_", "-")  # pt_BR as gettext spells it
+    if language:
+        clean["language"] = language
     if language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
         warnings.append(
             f"{path}:{_line_of(text, 'language') or _line_of(text, 'lang')}: "

@@ -22,6 +22,11 @@ TIME_LIMIT_SECONDS = 15
 
 def check_markdown(body, path, first_line=1):
     """Raise SourceError naming the line of the first shape known to stall Markdown."""
+    from .sanitise import FENCE
+
+    # A fenced block is taken as it is written, never parsed: only its lines count.
+    # (Code spans are parsed: their backticks are what can stall Markdown.)
+    body = FENCE.sub(lambda code: "\n" * code[0].count("\n"), body)
     total_brackets = 0
     line = first_line
     for block in re.split(r"(\n[ \t]*\n)", body):

@@ -25,6 +25,7 @@ class Layout:
     document: object
     problems: list = field(default_factory=list)
     read: list = field(default_factory=list)
+    source: object = None  # the essay, for messages
 
 
 class _Collect(logging.Handler):
@@ -100,7 +101,8 @@ def lay_out(html, base_url, roots, source, font_config=None):
             )
         except RecursionError:
             raise RenderError("the document is nested too deeply to lay out", source) from None
-    return Layout(document, _problems(records, fetcher.refused), list(dict.fromkeys(fetcher.read)))
+    problems = _problems(records, fetcher.refused)
+    return Layout(document, problems, list(dict.fromkeys(fetcher.read)), source)
 
 
 @contextmanager
@@ -129,7 +131,13 @@ def write_pdf(layout):
         # Attachments would be dated with the clock and read files at write time:
         # a booklet never carries any.
         document.metadata.attachments = []
-        pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=_finish)
+        try:
+            pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=_finish)
+        except RecursionError:
+            raise RenderError(
+                "the document is nested too deeply to write (lists in quotes in lists …)",
+                layout.source,
+            ) from None
     known = {problem.ref for problem in layout.problems}
     fresh = _problems(records, document.url_fetcher.refused)
     layout.problems += [p for p in fresh if p.ref not in known or not p.ref]

@@ -119,12 +119,13 @@ def file_hash(path):
 
 def template_files(templates):
     """The templates folder's files (templates, CSS, fonts, catalogues, logs, jargon lists)."""
+    folder = Path(templates)
     return sorted(
         path
-        for path in Path(templates).rglob("*")
+        for path in folder.rglob("*")
         if path.is_file()
         and path.name != INDEX_TEMPLATE
-        and not any(p.startswith(".") or p == "__pycache__" for p in path.parts[-3:])
+        and not any(p.startswith(".") or p == "__pycache__" for p in path.relative_to(folder).parts)
     )
 
 
@@ -172,6 +173,8 @@ def _options(request, folder):
         "max_bytes": request.max_bytes,
         "max_grade": request.max_grade,
         "allow": sorted(Path(folder).name for folder in request.allow),
+        # The settings in use: one added, removed or changed rebuilds every handout.
+        "settings": file_hash(request.clinic.path) if request.clinic.path else None,
     }
 
 

@@ -18,6 +18,7 @@ FENCE_OR_COMMENT = re.compile(r"(^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\2[ \t]*$)|<!--.*
 # R Markdown and Quarto write chunks as ```{r label, echo=FALSE}: keep the language only.
 CHUNK_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*\{([A-Za-z][\w+-]*)[^}\n]*\}[ \t]*$", re.M)
 
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$", re.S | re.M)
 # A fenced block, or a code span (it may run over a line break, not a blank line).
 CODE = re.compile(
     r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$|(`+)[^`\n]*(?:\n[^`\n]+)*?\2", re.S | re.M

@@ -1,6 +1,7 @@
 """Read and validate the clinic settings (TOML)."""
 
 import datetime as dt
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -162,7 +163,9 @@ def validate_clinic(data, path, text=""):
             )
         allow.append(resolved)
     max_grade = data.get("max_grade")
-    if max_grade is not None and (isinstance(max_grade, bool) or max_grade < 0):
+    if max_grade is not None and (
+        isinstance(max_grade, bool) or not math.isfinite(max_grade) or max_grade < 0
+    ):
         raise ConfigError(
             "'max_grade' must be a reading grade, 0 or more", path, _line_of(text, "max_grade")
         )

@@ -146,6 +146,11 @@ CASES = {
         ["--config", "c.toml"],
         "{t}/c.toml:1: 'max_grade' must be a reading grade, 0 or more",
     ),
+    "reading target not finite": (
+        {"c.toml": "max_grade = nan\n"},
+        ["--config", "c.toml"],
+        "{t}/c.toml:1: 'max_grade' must be a reading grade, 0 or more",
+    ),
     "list nested too deep": (
         {"e.md": "# T\n\n" + "".join("  " * i + "- x\n" for i in range(60))},
         ["e.md"],
@@ -285,3 +290,45 @@ def test_an_essay_with_no_prose_to_measure_still_builds(tmp_path):
     assert result.stderr.startswith(f"Warning: reading level not measured: {source}: ")
     assert (tmp_path / "e.pdf").read_bytes().startswith(b"%PDF-")
     assert "Reading level" not in result.stdout
+
+
+def test_code_is_never_taken_for_deep_lists_or_brackets(tmp_path):
+    """A fenced block may be indented deep and hold many brackets: code is not parsed."""
+    nested = "\n".join(" " * (8 * i) + "{" for i in range(14)) + "\n" + "[" * 400
+    source = write(
+        tmp_path / "e.md", f"---\ntitle: JSON\n---\n\nThe data:\n\n```json\n{nested}\n```\n"
+    )
+    result = run_cli(source, "-o", tmp_path / "e.pdf")
+    assert result.exit_code == 0, result.output
+
+
+def test_language_tags_as_people_write_them(tmp_path):
+    from booklet.essay import read_essay
+
+    no = write(tmp_path / "no.md", "---\ntitle: T\nlang: no\n---\n\nHei.\n")
+    assert read_essay(no).language == "no"  # not YAML's false
+    pt = write(tmp_path / "pt.md", "---\ntitle: T\nlang: pt_BR\n---\n\nOlá.\n")
+    assert read_essay(pt).language == "pt-BR"
+
+
+@pytest.mark.slow
+def test_lists_in_quotes_nested_too_deep_are_one_line(tmp_path):
+    """Deep enough to exhaust Python's stack when the PDF is written: one line, exit 1."""
+    import subprocess
+    import sys
+
+    body = "".join(">" * i + " - item\n" for i in range(1, 50))
+    source = write(tmp_path / "e.md", "---\ntitle: T\n---\n\n" + body)
+    process = subprocess.run(
+        [sys.executable, "build.py", source, "-o", tmp_path / "e.pdf"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 1
+    assert (
+        process.stderr
+        == f"Error: {source}: the document is nested too deeply to write (lists in quotes in lists …)\n"
+    )
+    assert not (tmp_path / "e.pdf").exists()

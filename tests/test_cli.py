@@ -87,6 +87,7 @@ def test_help_does_not_import_weasyprint():
         (["--paper", "a3"], "Invalid value for '--paper'"),
         (["--large-print", "--impose"], "--large-print pages are already sheet-sized"),
         (["--nonsense"], "No such option '--nonsense'"),
+        (["--max-grade", "nan"], "Invalid value for '--max-grade'"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path, args, message):
@@ -95,6 +96,20 @@ def test_usage_errors_exit_2(tmp_path, args, message):
     assert result.exit_code == 2
     assert message in result.stderr
     assert not out.exists()
+
+
+def test_output_must_name_a_pdf_never_the_essay(tmp_path):
+    essay = tmp_path / "essay.md"
+    essay.write_text(ESSAY.read_text())
+    result = run_cli(essay, "-o", essay)
+    assert result.exit_code == 2
+    assert "is not a .pdf name" in result.stderr
+    assert essay.read_text() == ESSAY.read_text()  # the essay is still the essay
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = run_cli(essay, "-o", folder)  # an existing folder: the PDF goes in it
+    assert result.exit_code == 0, result.output
+    assert (folder / "essay.pdf").read_bytes().startswith(b"%PDF-")
 
 
 def test_real_process_error_is_one_line_without_traceback(tmp_path):
