@@ -277,3 +277,21 @@ def test_ctrl_c_stops_a_library_at_once_and_leaves_no_temporary_file(tmp_path):
     assert not [name for name in after if name.endswith(".tmp")]
     left = subprocess.run(["ps", "-o", "pid=", "--sid", str(process.pid)], capture_output=True)
     assert left.stdout.strip() == b""
+
+
+def test_settings_added_or_changed_rebuild_the_library(tmp_path):
+    handouts = tmp_path / "handouts"
+    handouts.mkdir()
+    (handouts / "hip.md").write_text("---\ntitle: Hip\n---\n\nWalk a little every hour.\n")
+    dist = tmp_path / "dist"
+    assert build(handouts, "-o", dist).returncode == 0
+    settings = tmp_path / "clinic.toml"
+    settings.write_text('name = "Hill Clinic"\n')
+    added = build(handouts, "-o", dist, "--config", settings)
+    assert added.stdout.splitlines()[-1] == "built 1, up to date 0, failed 0"
+    settings.write_text('name = "Dale Clinic"\n')
+    changed = build(handouts, "-o", dist, "--config", settings)
+    assert changed.stdout.splitlines()[-1] == "built 1, up to date 0, failed 0"
+    from conftest import page_texts
+
+    assert "Dale Clinic" in " ".join(page_texts((dist / "hip.pdf").read_bytes()))
