@@ -361,10 +361,9 @@ def make_request(
 def check_log_name(log, templates):
     """--log naming no shipped preset is a usage error (a path is read when building)."""
     from booklet.errors import closest
-    from booklet.logbook import LOGS, is_preset_name, preset_names
+    from booklet.logbook import is_preset_name, preset_names, presets_folder
 
-    folder = templates / "logs" if (templates / "logs").is_dir() else LOGS
-    names = preset_names(folder)
+    names = preset_names(presets_folder(templates))
     if is_preset_name(log) and log not in names:
         near = closest(log, names)
         hint = f"did you mean '{near}'? " if near else ""

@@ -278,6 +278,12 @@ def fitting_cards(lines):
     return int((PAGE_LINES - PAGE_TITLE_LINES) // (lines + CARD_LINES))
 
 
+def presets_folder(templates):
+    """Where a templates folder keeps its log presets (the shipped ones when it has none)."""
+    folder = Path(templates) / "logs"
+    return folder if folder.is_dir() else LOGS
+
+
 def preset_names(folder=LOGS):
     """The shipped presets' names, sorted."""
     return sorted(path.stem for path in Path(folder).glob("*.toml"))

@@ -208,14 +208,13 @@ def choose_log(request, essay, log_pages):
         return None, ()
     from .errors import LogError
     from .lines import line_of
-    from .logbook import DEFAULT_LOG, LOGS, read_log, resolve_log
+    from .logbook import DEFAULT_LOG, presets_folder, read_log, resolve_log
 
-    presets = Path(request.templates) / "logs"
-    presets = presets if presets.is_dir() else LOGS
+    presets = presets_folder(request.templates)
     settings = request.clinic.defaults.get("log")
     if request.log:
         path = resolve_log(request.log, Path.cwd(), folder=presets)
-    elif named := getattr(essay, "log", ""):
+    elif named := essay.log:
         where = (essay.path, line_of(essay.source, r"^log\s*[:=]"))  # YAML or TOML
         path = resolve_log(named, essay.path.resolve().parent, where, presets)
         roots = _roots(request, essay.path)
