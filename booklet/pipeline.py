@@ -176,14 +176,14 @@ def _edition_pdf(job, edition):
 def _glyph_warnings(essay, request):
     """Characters of the essay or the clinic's details that no shipped font can draw."""
     from .glyphs import missing_glyphs
-    from .lines import line_of
+    from .settings import line_of_key
 
     warnings = missing_glyphs(essay.source, essay.path, request.templates)
     clinic = request.clinic
     if clinic.path:
         settings = clinic.path.read_text(encoding="utf-8", errors="replace")
         for key in ("name", "address", "phone", "edition", "disclaimer"):
-            first = line_of(settings, rf"^\s*{key}\s*=") or 1
+            first = line_of_key(settings, key) or 1
             warnings += missing_glyphs(
                 str(getattr(clinic, key)), clinic.path, request.templates, first
             )
@@ -209,6 +209,7 @@ def choose_log(request, essay, log_pages):
     from .errors import LogError
     from .lines import line_of
     from .logbook import DEFAULT_LOG, presets_folder, read_log, resolve_log
+    from .settings import key_line
 
     presets = presets_folder(request.templates)
     settings = request.clinic.defaults.get("log")
@@ -222,7 +223,7 @@ def choose_log(request, essay, log_pages):
             raise LogError(f"'log' must be a file the build may read: {named}", *where)
     elif settings:
         clinic = request.clinic.path
-        where = (clinic, line_of(clinic.read_text(errors="replace"), r"^\s*log\s*="))
+        where = (clinic, key_line(clinic, "log"))
         path = resolve_log(settings, clinic.resolve().parent, where, presets)
         roots = [clinic.resolve().parent, Path(request.templates), *request.allow]
         if not any(path.is_relative_to(Path(root).resolve()) for root in roots):
@@ -240,14 +241,15 @@ def _messages(problems, essay, request):
     """
     if not problems:
         return []
-    from .lines import line_of, locate
+    from .lines import locate
+    from .settings import key_line
 
     clinic = request.clinic
     templates = sorted(p for p in Path(request.templates).iterdir() if p.is_file())
     messages = []
     for problem in problems:
         if clinic.logo and problem.ref == clinic.logo.as_uri():
-            line = line_of(clinic.path.read_text(errors="replace"), r"^\s*logo\s*=")
+            line = key_line(clinic.path, "logo")
             raise ConfigError(f"'logo' {clinic.logo.name}: {problem.reason}", clinic.path, line)
         path, line, written = locate(problem.ref, [essay.path, *templates])
         where = f"{path or essay.path}:{line}: " if line else f"{path or essay.path}: "

@@ -61,7 +61,12 @@ class Clinic:
         return self.path.parent if self.path else None
 
 
-def _line_of(text, key):
+def key_line(path, key):
+    """The line of a settings file a top-level key is set on (None when it is not)."""
+    return line_of_key(Path(path).read_text(encoding="utf-8", errors="replace"), key)
+
+
+def line_of_key(text, key):
     """The line a top-level key is set on, for error messages."""
     key = re.escape(key)
     return line_of(text, rf"^\s*({key}\s*=|\[{key}\])")
@@ -93,7 +98,7 @@ def load_clinic(path):
 def validate_clinic(data, path, text=""):
     """Check every key's name and type and turn the data into a Clinic."""
     for key, value in data.items():
-        line = _line_of(text, key)
+        line = line_of_key(text, key)
         if key not in KEYS:
             near = closest(key, KEYS)
             said = f"did you mean '{near}'?" if near else f"known keys: {', '.join(KEYS)}"
@@ -113,13 +118,13 @@ def validate_clinic(data, path, text=""):
         low, high = LOG_PAGES
         if not low <= data["log_pages"] <= high:
             raise ConfigError(
-                f"'log_pages' must be from {low} to {high}", path, _line_of(text, "log_pages")
+                f"'log_pages' must be from {low} to {high}", path, line_of_key(text, "log_pages")
             )
         defaults["log_pages"] = data["log_pages"]
     if "paper" in data:
         if data["paper"] not in PAPERS:
             raise ConfigError(
-                f"'paper' must be {' or '.join(PAPERS)}", path, _line_of(text, "paper")
+                f"'paper' must be {' or '.join(PAPERS)}", path, line_of_key(text, "paper")
             )
         defaults["paper"] = data["paper"]
     if "editions" in data:
@@ -128,7 +133,7 @@ def validate_clinic(data, path, text=""):
             raise ConfigError(
                 f"'editions' has unknown edition {bad[0]!r} (known: {', '.join(EDITIONS)})",
                 path,
-                _line_of(text, "editions"),
+                line_of_key(text, "editions"),
             )
         defaults["editions"] = tuple(data["editions"])
     website = data.get("website", "")
@@ -136,11 +141,11 @@ def validate_clinic(data, path, text=""):
         raise ConfigError(
             "'website' must be a full address such as https://example.org",
             path,
-            _line_of(text, "website"),
+            line_of_key(text, "website"),
         )
     email = data.get("email", "")
     if email and not re.match(r"[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-        raise ConfigError("'email' is not an e-mail address", path, _line_of(text, "email"))
+        raise ConfigError("'email' is not an e-mail address", path, line_of_key(text, "email"))
     logo = None
     if data.get("logo"):
         logo = (path.parent / data["logo"]).resolve()
@@ -148,18 +153,18 @@ def validate_clinic(data, path, text=""):
             raise ConfigError(
                 f"'logo' must be a file in the settings folder: {data['logo']}",
                 path,
-                _line_of(text, "logo"),
+                line_of_key(text, "logo"),
             )
         if not logo.is_file():
             raise ConfigError(
-                f"'logo' file not found: {data['logo']}", path, _line_of(text, "logo")
+                f"'logo' file not found: {data['logo']}", path, line_of_key(text, "logo")
             )
     allow = []
     for folder in data.get("allow", []):
         resolved = (path.parent / str(folder)).resolve()
         if not isinstance(folder, str) or not resolved.is_dir():
             raise ConfigError(
-                f"'allow' names {folder!r}, which is not a folder", path, _line_of(text, "allow")
+                f"'allow' names {folder!r}, which is not a folder", path, line_of_key(text, "allow")
             )
         allow.append(resolved)
     max_grade = data.get("max_grade")
@@ -167,21 +172,21 @@ def validate_clinic(data, path, text=""):
         isinstance(max_grade, bool) or not math.isfinite(max_grade) or max_grade < 0
     ):
         raise ConfigError(
-            "'max_grade' must be a reading grade, 0 or more", path, _line_of(text, "max_grade")
+            "'max_grade' must be a reading grade, 0 or more", path, line_of_key(text, "max_grade")
         )
     toc_depth = data.get("toc_depth")
     if toc_depth is not None and not TOC_DEPTHS[0] <= toc_depth <= TOC_DEPTHS[1]:
         raise ConfigError(
             f"'toc_depth' must be from {TOC_DEPTHS[0]} to {TOC_DEPTHS[1]}",
             path,
-            _line_of(text, "toc_depth"),
+            line_of_key(text, "toc_depth"),
         )
     jargon = data.get("jargon", {})
     if not all(isinstance(plain, str) for plain in jargon.values()):
         raise ConfigError(
             "'jargon' must map each word to its plain alternative, as text",
             path,
-            _line_of(text, "jargon"),
+            line_of_key(text, "jargon"),
         )
     review_date = data.get("review_date", "")  # a date is written in the booklet's language
     return Clinic(
