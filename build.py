@@ -232,7 +232,7 @@ def run_library(sources, watch, quiet, check, jobs, force, options):
 
         return _one_line(lambda: watch_library(run, sources), where)
     summary = _one_line(run, where)
-    return 1 if summary.count(library.FAILED) else 0
+    return 1 if summary.count(library.FAILED) or summary.unwritten else 0
 
 
 def _one_line(action, source):

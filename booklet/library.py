@@ -59,6 +59,7 @@ class Summary:
     record: Path
     index: Path
     watched: frozenset = field(default_factory=frozenset)
+    unwritten: str = ""  # why the record or index could not be written, when it could not
 
     def count(self, state):
         return sum(result.state == state for result in self.results)
@@ -325,9 +326,8 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
         raise
     finally:  # what was built is recorded, even when the run is interrupted
         entries = {h.name: entries[h.name] for h in handouts if h.name in entries}
-        _write_if_changed(record_path, _record_bytes(entries))
         templates = planned[0][1].templates if planned else None
-        _write_if_changed(index_path, render_index(entries, index_path.parent, templates))
+        unwritten = _write_record(entries, record_path, index_path, templates)
     watched = {h.source for h in handouts}
     for handout, request in planned:
         roots = _roots(handout, request)
@@ -337,7 +337,23 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
         watched.update(template_files(templates))
     order = {h.name: n for n, h in enumerate(handouts)}
     results.sort(key=lambda result: order[result.name])
-    return Summary(results, record_path, index_path, frozenset(watched))
+    return Summary(results, record_path, index_path, frozenset(watched), unwritten)
+
+
+def _write_record(entries, record_path, index_path, templates):
+    """Write the record and the index; why not, as one line, when the folder refuses them.
+
+    A folder that takes no record (read-only, a folder in its place) still gets the run's
+    summary: the handouts' own results are reported, and this line after them.
+    """
+    from .errors import BookletError
+
+    try:
+        _write_if_changed(record_path, _record_bytes(entries))
+        _write_if_changed(index_path, render_index(entries, index_path.parent, templates))
+    except BookletError as error:
+        return error.format_message()
+    return ""
 
 
 def _refuse_shared_outputs(planned):
@@ -452,3 +468,5 @@ def report(summary, quiet=False):
     for result in summary.results:
         if result.state == FAILED:
             click.echo(f"Error: {result.error}", err=True)
+    if summary.unwritten:
+        click.echo(f"Error: {summary.unwritten}", err=True)

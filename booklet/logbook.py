@@ -23,6 +23,7 @@ SCALE = (-99, 999)  # a scale's ends; it shows every value in a box, so at most 
 SCALE_VALUES = 11
 NUMBER_MAXLENGTH = 6
 LABEL_CHARS = 60
+TITLE_CHARS = 80  # the log's title is a heading, a contents line and a one-line running head
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 ENTRY = re.compile(r"[A-Za-z][A-Za-z_]*")  # no trailing digit: it is followed by the number
 
@@ -407,6 +408,12 @@ class _Checker:
     def definition(self, data):
         self.unknown(data, LOG_KEYS, "key")
         title = self.text_of(data, "title", required=True)
+        if len(title) > TITLE_CHARS:
+            self.fail(
+                f"'title' is {len(title)} characters, over {TITLE_CHARS}: it is the log's "
+                "heading, contents line and running head",
+                "title",
+            )
         intro = self.text_of(data, "intro")
         entry = self.text_of(data, "entry") or "episode"
         if "entry" in data and not (entry.isascii() and ENTRY.fullmatch(entry)):

@@ -16,7 +16,7 @@ def write_files(outputs):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if path.is_dir():
-                    raise OutputError("is a folder, not a file name for the PDF", path)
+                    raise OutputError("is a folder, not a file that can be written", path)
                 fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             except (FileExistsError, NotADirectoryError):
                 raise OutputError("cannot create the folder: a file is in the way", path) from None

@@ -213,9 +213,10 @@ def choose_log(request, essay, log_pages):
 
     presets = presets_folder(request.templates)
     settings = request.clinic.defaults.get("log")
+    named, where = essay.log, None
     if request.log:
         path = resolve_log(request.log, Path.cwd(), folder=presets)
-    elif named := essay.log:
+    elif named:
         where = (essay.path, line_of(essay.source, r"^log\s*[:=]"))  # YAML or TOML
         path = resolve_log(named, essay.path.resolve().parent, where, presets)
         roots = _roots(request, essay.path)
@@ -229,7 +230,9 @@ def choose_log(request, essay, log_pages):
         if not any(path.is_relative_to(Path(root).resolve()) for root in roots):
             raise LogError(f"'log' must be a file in the settings folder: {settings}", *where)
     else:
-        path = presets / f"{DEFAULT_LOG}.toml"
+        path, where = presets / f"{DEFAULT_LOG}.toml", None
+    if where and not path.exists():  # said against the line that names it, not the file
+        raise LogError(f"'log' {named or settings}: log definition not found", *where)
     return read_log(path), (path.resolve(),)
 
 

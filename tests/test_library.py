@@ -235,6 +235,23 @@ def test_two_handouts_writing_one_file_is_a_usage_error(tmp_path):
     assert not (tmp_path / "dist").exists()
 
 
+def test_a_folder_that_takes_no_record_still_gets_the_summary(tmp_path):
+    handouts = tmp_path / "handouts"
+    handouts.mkdir()
+    shutil.copy(LIBRARY / "posture.md", handouts)
+    # A record that cannot be written (root ignores a read-only folder; a folder in the
+    # record's place refuses the write for everyone).
+    (tmp_path / "dist" / ".booklet-library.json").mkdir(parents=True)
+    run = build(handouts, "-o", tmp_path / "dist")
+    assert run.returncode == 1
+    assert "built 1, up to date 0, failed 0" in run.stdout
+    errors = run.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("Error: "), run.stderr
+    assert ".booklet-library.json: is a folder" in errors[0]
+    assert (tmp_path / "dist" / "posture.pdf").exists()
+    assert "Traceback" not in run.stderr
+
+
 def test_the_index_shows_the_title_the_booklet_has(tmp_path):
     handouts = tmp_path / "handouts"
     handouts.mkdir()

@@ -241,6 +241,15 @@ def test_front_matter_may_not_read_a_definition_outside_the_allowed_folders(tmp_
         _chosen(tmp_path / "essay", essay)
 
 
+def test_a_missing_log_file_is_said_against_the_line_that_names_it(tmp_path):
+    essay = _essay(tmp_path / "essay", "diary.toml")
+    with pytest.raises(LogError, match=r"essay\.md:2: 'log' diary\.toml: log definition not found"):
+        _chosen(tmp_path / "essay", essay)
+    plain = _essay(tmp_path / "plain")
+    with pytest.raises(LogError, match=r"clinic\.toml:1: 'log' gone\.toml: log definition not f"):
+        _chosen(tmp_path / "plain", plain, settings="gone.toml")
+
+
 # ---------- Bad definitions ----------
 
 BROKEN = {
@@ -280,6 +289,10 @@ BROKEN = {
         r":10: field 'day': 'max' is only for kind = \"scale\"",
     ),
     "toml": ("title = 'x\n", r":1: not valid TOML"),
+    "long_title": (
+        DIARY.replace('title = "Migraine diary"', f'title = "{"Migraine diary " * 6}"'),
+        r":1: 'title' is \d+ characters, over 80",
+    ),
 }
 
 
