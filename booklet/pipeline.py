@@ -414,7 +414,7 @@ def build(request, font_config=None):
             report = reading()
         except BookletError as error:  # a booklet with no prose to measure is still one
             report = None
-            laid.warnings.append(f"reading level not measured: {error.format_message()}")
+            laid.warnings.append(f"{error.format_message()} (reading level not measured)")
     write_files(laid.files)
     written = [
         Written(path, pages, len(laid.files[path]), kind) for path, pages, kind in laid.described
