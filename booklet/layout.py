@@ -594,7 +594,8 @@ def _whole_tables(document, pdf, texts):  # noqa: C901 (one walk over pages, gro
     for element in _elements(pdf):
         attributes = element.get("A")
         if element.get("S") == "/TH" and attributes is not None and "Scope" not in attributes:
-            attributes["Scope"] = "/Column" if _parent_is(pdf, element, "/THead") else "/Row"
+            row = _object(pdf, element["P"])
+            attributes["Scope"] = "/Column" if _parent_is(pdf, row, "/THead") else "/Row"
         elif element.get("S") == "/TD" and attributes is not None and "Headers" in attributes:
             headers = attributes["Headers"]
             attributes["Headers"] = pydyf.Array(renamed.get(h.string, h) for h in headers)
