@@ -127,12 +127,17 @@ def _fixed_font_clock():
 def write_pdf(layout):
     """The laid-out pages as PDF bytes: tagged, with bookmarks, links and fillable fields."""
     document = layout.document
+    split_rows = []  # table rows taller than a page, which had to split
     with _weasyprint_messages() as records, _fixed_font_clock():
         # Attachments would be dated with the clock and read files at write time:
         # a booklet never carries any.
         document.metadata.attachments = []
         try:
-            pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=_finish)
+            pdf = document.write_pdf(
+                pdf_variant="pdf/ua-1",
+                pdf_identifier=True,
+                finisher=lambda document, pdf: _finish(document, pdf, split_rows),
+            )
         except RecursionError:
             raise RenderError(
                 "the document is nested too deeply to write (lists in quotes in lists …)",
@@ -140,6 +145,7 @@ def write_pdf(layout):
             ) from None
     known = {problem.ref for problem in layout.problems}
     fresh = _problems(records, document.url_fetcher.refused)
+    fresh += [_split_row_problem(cells, layout.source) for cells in split_rows]
     layout.problems += [p for p in fresh if p.ref not in known or not p.ref]
     return pdf
 
@@ -148,8 +154,12 @@ FIELD_FONT = re.compile(r"/[^\s/]+\s+([\d.]+)\s+Tf")
 FILL_COLOUR = re.compile(r"[\d.]+(?:\s+[\d.]+){0,3}\s+(?:g|rg|k)\b")
 
 
-def _finish(document, pdf):
-    """Last touches to the PDF before it is written: structure, annotations, field fonts."""
+def _finish(document, pdf, split_rows=None):
+    """Last touches to the PDF before it is written: structure, annotations, field fonts.
+
+    Table rows that split across pages (taller than a page) are added to `split_rows`.
+    """
+    split_rows = [] if split_rows is None else split_rows
     import pydyf
 
     # Show the title, not the file name, in the viewer's window bar (PDF/UA).
@@ -159,7 +169,9 @@ def _finish(document, pdf):
     if "StructTreeRoot" in pdf.catalog:
         texts = _Texts(document, pdf)
         _pagination_artifacts(pdf, texts)
+        split_rows += _whole_tables(document, pdf, texts)
         _merge_nested_links(pdf, texts)
+        _whole_links(document, pdf, texts)
         _list_item_bodies(pdf, texts)
         _drop_empty_elements(pdf)
         _annotations(pdf, texts)
@@ -237,7 +249,10 @@ class _Texts:
         page = self.page_index.get(element.get("Pg"))
         parts = []
         for kid in element.get("K", ()):
-            if isinstance(kid, int) and page is not None:
+            if isinstance(kid, dict) and kid.get("Type") == "/MCR":  # content on another page
+                marked = self.sequences[self.page_index[kid["Pg"]]].get(kid["MCID"], (None, ""))
+                parts.append(marked[1])
+            elif isinstance(kid, int) and page is not None:
                 parts.append(self.sequences[page].get(kid, (None, ""))[1])
             elif _is_reference(kid) and _object(pdf, kid).get("Type") == "/StructElem":
                 parts.append(self.text(pdf, _object(pdf, kid)))
@@ -388,7 +403,9 @@ def _drop_empty_elements(pdf):
         if not element.get("S"):
             return True  # an OBJR
         element["K"] = pydyf.Array(k for k in element.get("K", ()) if keep(k))
-        return bool(element["K"]) or "Alt" in element or "ActualText" in element
+        # An empty cell keeps its place in its row: every row must have all its columns.
+        cell = element["S"] in ("/TD", "/TH")
+        return bool(element["K"]) or cell or "Alt" in element or "ActualText" in element
 
     tree = _object(pdf, pdf.catalog["StructTreeRoot"])
     for reference in tree["K"]:
@@ -414,3 +431,247 @@ def _annotations(pdf, texts):
                 text = " ".join(texts.text(pdf, _object(pdf, owner)).split())
                 if text:
                     annotation["Contents"] = pydyf.String(text)
+
+
+def _split_row_problem(cells, source):
+    """A table row taller than a page, said with the essay's line of that row."""
+    reason = (
+        "a table row is taller than a page and splits across pages; shorten its cells "
+        "or make it several rows"
+    )
+    try:
+        text = open(source, encoding="utf-8", errors="replace").read() if source else ""
+    except OSError:
+        text = ""
+    words = [cell.split()[0] for cell in cells if cell.split()]
+    for line in text.splitlines():
+        if "|" in line and words and all(word in line for word in words):
+            return Problem("layout", line, reason)  # the line locates the row
+    return Problem("layout", "", reason)
+
+
+def _table_parts(pdf, wrapper, table):
+    """[(row group, its box, [(row, its box, [(cell, its box)])])] of a /Table, else None.
+
+    WeasyPrint tags one box as one element, in box order: the wrapper's captions, then
+    the table's row groups, their rows and their cells.
+    """
+    inner = wrapper.get_wrapped_table()
+    if inner is None:
+        return None
+    boxes = [
+        c for child in wrapper.children for c in (inner.children if child is inner else [child])
+    ]
+
+    def pairs(element, boxes):
+        kids = [_object(pdf, k) for k in element["K"] if _is_reference(k)]
+        return list(zip(kids, boxes, strict=True)) if len(kids) == len(boxes) else None
+
+    groups = []
+    for group, box in pairs(table, boxes) or ():
+        if group.get("S") not in ("/THead", "/TBody", "/TFoot"):
+            continue
+        rows = []
+        for row, row_box in pairs(group, box.children) or ():
+            cells = pairs(row, row_box.children)
+            if cells is None:
+                return None
+            rows.append((row, row_box, cells))
+        if len(rows) != len(box.children):
+            return None
+        groups.append((group, box, rows))
+    return groups if groups else None
+
+
+def _artifact(pdf, texts, element):
+    """Everything an element shows becomes a pagination artifact (a repeated header row)."""
+    import pydyf
+
+    for kid in element.get("K", ()):
+        if isinstance(kid, int) and element.get("Pg") in texts.page_index:
+            page = texts.page_index[element["Pg"]]
+            start = texts.sequences[page].get(kid, (None,))[0]
+            if start is not None:
+                operations = _object(pdf, texts.pages[page]["Contents"]).stream
+                operations[start] = "/Artifact"
+                operations[start + 1] = pydyf.Dictionary({"Type": "/Pagination"})
+            texts.set_owner(page, kid, b"null")
+        elif _is_reference(kid) and _object(pdf, kid).get("S"):
+            _artifact(pdf, texts, _object(pdf, kid))
+    element["K"] = pydyf.Array()
+
+
+def _move(pdf, texts, parent, element):
+    """Make `element` (of another page's table) the last kid of `parent`."""
+    import pydyf
+
+    _unlink(pdf, element)
+    element["P"] = parent.reference
+    parent["K"] = pydyf.Array([*parent["K"], element.reference])
+
+
+def _unlink(pdf, element):
+    """Take `element` out of its parent's kids."""
+    import pydyf
+
+    parent = _object(pdf, element["P"])
+    parent["K"] = pydyf.Array(k for k in parent["K"] if k != element.reference)
+
+
+def _whole_tables(document, pdf, texts):  # noqa: C901 (one walk over pages, groups, rows)
+    """A table over several pages is one /Table with one /TR a row, whatever the page.
+
+    WeasyPrint tags each page's part of a table as a table of its own, with the header row
+    it repeats on the page and, for a row split by the page break, a row of the cells
+    that go on. Rows join the table's first part, a split row's cells join their row, and
+    the repeated header rows become artifacts. Column headers get /Scope /Column. Returns
+    the cell texts of each row that split (rows stay whole unless taller than a page).
+    """
+    import pydyf
+
+    tables = {}
+    for element in _elements(pdf):
+        if element.get("S") == "/Table" and element.get("Pg") in texts.page_index:
+            tables.setdefault(texts.page_index[element["Pg"]], []).append(element)
+    seen = {}  # HTML table: {HTML element of it: the struct element of its first part}
+    renamed = {}  # a repeated header cell's ID: the ID of the cell it repeats
+    split = []
+    for number, page in enumerate(document.pages):
+        wrappers = [
+            box
+            for box in page._page_box.descendants()
+            if box.is_table_wrapper and box.element_tag == "table"
+        ]
+        if len(wrappers) != len(tables.get(number, ())):
+            continue
+        for wrapper, table in zip(wrappers, tables.get(number, ()), strict=True):
+            parts = _table_parts(pdf, wrapper, table)
+            if parts is None:
+                continue
+            if wrapper.element not in seen:
+                first = seen[wrapper.element] = {wrapper.element: table}
+                for group, box, rows in parts:
+                    first[box.element] = group
+                    for row, row_box, cells in rows:
+                        first[row_box.element] = row
+                        first.update((cell_box.element, cell) for cell, cell_box in cells)
+                continue
+            first = seen[wrapper.element]
+            for group, box, rows in parts:
+                if box.element_tag == "thead" and box.element in first:
+                    originals = [
+                        first.get(c_box.element) for _, _, cells in rows for _, c_box in cells
+                    ]
+                    repeated = [cell for _, _, cells in rows for cell, _ in cells]
+                    for cell, original in zip(repeated, originals, strict=True):
+                        if original is not None and "ID" in cell and "ID" in original:
+                            renamed[cell["ID"].string] = original["ID"]
+                    _artifact(pdf, texts, group)
+                    _unlink(pdf, group)
+                    continue
+                if box.element not in first:
+                    first[box.element] = group
+                    _move(pdf, texts, first[wrapper.element], group)
+                    continue
+                for row, row_box, cells in rows:
+                    if row_box.element not in first:
+                        first[row_box.element] = row
+                        first.update((cell_box.element, cell) for cell, cell_box in cells)
+                        _move(pdf, texts, first[box.element], row)
+                        continue
+                    split.append(["".join(c_box.element.itertext()) for _, c_box in cells])
+                    for cell, cell_box in cells:
+                        if cell_box.element not in first:
+                            first[cell_box.element] = cell
+                            _move(pdf, texts, first[row_box.element], cell)
+                            continue
+                        whole = first[cell_box.element]
+                        for kid in [k for k in cell["K"] if _is_reference(k)]:
+                            _move(pdf, texts, whole, _object(pdf, kid))
+                        _unlink(pdf, cell)
+                    _unlink(pdf, row)
+            _unlink(pdf, table)
+    for element in _elements(pdf):
+        attributes = element.get("A")
+        if element.get("S") == "/TH" and attributes is not None and "Scope" not in attributes:
+            row = _object(pdf, element["P"])
+            attributes["Scope"] = "/Column" if _parent_is(pdf, row, "/THead") else "/Row"
+        elif element.get("S") == "/TD" and attributes is not None and "Headers" in attributes:
+            headers = attributes["Headers"]
+            attributes["Headers"] = pydyf.Array(renamed.get(h.string, h) for h in headers)
+    return split
+
+
+def _parent_is(pdf, element, structure_type):
+    return "P" in element and _object(pdf, element["P"]).get("S") == structure_type
+
+
+def _link_owner(pdf, texts, reference):
+    """The /Link element an annotation belongs to, moving its OBJR there if it is elsewhere.
+
+    A link's <wbr> (an address's break points) gets annotations of its own, owned by a
+    /NonStruct inside the link: they belong to the link.
+    """
+    import pydyf
+
+    annotation = _object(pdf, reference)
+    if "StructParent" not in annotation or annotation["StructParent"] not in texts.by_key:
+        return None
+    owner_reference = texts.nums[texts.by_key[annotation["StructParent"]]]
+    if not _is_reference(owner_reference):
+        return None
+    owner = link = _object(pdf, owner_reference)
+    while link.get("S") != "/Link":
+        if "P" not in link or not _object(pdf, link["P"]).get("S"):
+            return None
+        link = _object(pdf, link["P"])
+    if link is not owner:
+        objr = [
+            k for k in owner["K"] if _is_reference(k) and _object(pdf, k).get("Obj") == reference
+        ]
+        owner["K"] = pydyf.Array(k for k in owner["K"] if k not in objr)
+        link["K"] = pydyf.Array([*link["K"], *objr])
+        texts.nums[texts.by_key[annotation["StructParent"]]] = link.reference
+    return link
+
+
+def _whole_links(document, pdf, texts):
+    """A link over two lines or two pages is one /Link holding all its parts.
+
+    WeasyPrint tags each line's piece of a link as a /Link of its own, each with its
+    annotation: the pieces join the first, every annotation an OBJR kid of it (and its
+    /StructParent pointing to it), text from another page as marked-content references.
+    """
+    import pydyf
+
+    pieces = {}  # HTML <a>: its /Link elements in page order
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            annotation = box.link_annotation
+            if annotation is None or box.element is None:
+                continue
+            link = _link_owner(pdf, texts, annotation.reference)
+            if link is None or box.element_tag.split(":")[0] != "a":
+                continue
+            links = pieces.setdefault(box.element, [])
+            if all(link is not known for known in links):
+                links.append(link)
+    for first, *rest in pieces.values():
+        kids = list(first["K"])
+        for piece in rest:
+            page = texts.page_index.get(piece.get("Pg"))
+            for kid in piece["K"]:
+                if isinstance(kid, int) and piece.get("Pg") != first.get("Pg"):
+                    texts.set_owner(page, kid, first.reference)
+                    kids.append(pydyf.Dictionary({"Type": "/MCR", "Pg": piece["Pg"], "MCID": kid}))
+                    continue
+                if isinstance(kid, int):
+                    texts.set_owner(page, kid, first.reference)
+                elif isinstance(kid, dict) and kid.get("Type") == "/MCR":
+                    texts.set_owner(texts.page_index[kid["Pg"]], kid["MCID"], first.reference)
+                else:
+                    _adopt(pdf, texts, first, kid)
+                kids.append(kid)
+            piece["K"] = pydyf.Array()
+            _unlink(pdf, piece)
+        first["K"] = pydyf.Array(kids)

@@ -271,7 +271,7 @@ def _describe(problem, written):
         return f"{problem.what} not found: {written}"
     if problem.reason in REFUSED:
         return f"refused to read {written}: {problem.reason}"
-    if not problem.ref:
+    if not problem.ref or problem.what == "layout":  # says itself; its ref only locates it
         return problem.reason
     return f"{problem.what} {written} cannot be used: {problem.reason}"
 

@@ -1,11 +1,12 @@
 """What the essay stage does to Markdown's tree: references, headings, figures, tables."""
 
+import re
 from xml.etree import ElementTree as etree
 
 from markdown.treeprocessors import Treeprocessor
 
 from .essay import DEFAULT_TOC_DEPTH
-from .links import mark_addresses, plain
+from .links import loose, mark_addresses, plain
 
 WIDE_TABLE = 5  # columns from which a table is set smaller
 VERY_WIDE_TABLE = 7
@@ -37,9 +38,8 @@ class Shape:
                         src,
                     )
         found = [e for e in root.iter() if e.tag in _HEADING_TAGS and e.get("id")]
-        top = min((int(e.tag[1]) for e in found), default=1)
-        for element in found:
-            level = int(element.tag[1]) - top + 1
+        levels = self._levels(found)
+        for element, level in zip(found, levels, strict=True):
             listed = level <= self.toc_depth
             _add_class(element, f"bk-{level}" if listed else "bk-none")
             # The booklet's title is the one H1: the essay's outline sits under it, with no
@@ -57,12 +57,62 @@ class Shape:
             summary = etree.Element("p", {"class": "summary"})
             summary.text = self.summary
             root.insert(1 if len(root) and root[0].tag == "h1" else 0, summary)
-        for element in found:
-            element.tag = f"h{min(int(element.tag[1]) - top + 2, 6)}"
+        for element, level in zip(found, levels, strict=True):
+            element.tag = f"h{min(level + 1, 6)}"
         mark_addresses(root)
+
+    def _levels(self, headings):
+        """Each heading's level in the essay's outline (1 for its top), no level skipped.
+
+        A heading deeper than the one before it by more than a level (## then ####) is
+        one level under it; the look stays the written one (md-N). Each skip is a warning.
+        """
+        top = min((int(e.tag[1]) for e in headings), default=1)
+        levels, open_ = [], []  # open_: (written level, outline level) of enclosing headings
+        previous = top
+        cursor = self.references.body_start if self.references else 0
+        for element in headings:
+            written = int(element.tag[1])
+            while open_ and open_[-1][0] >= written:
+                open_.pop()
+            level = open_[-1][1] + 1 if open_ else 1
+            open_.append((written, level))
+            levels.append(level)
+            if self.references is None:
+                continue
+            line, cursor = _heading_line(self.references.text, cursor, written, element)
+            if len(levels) > 1 and written > previous + 1:
+                message = (
+                    f"heading level skipped: {'#' * written} after {'#' * previous}; "
+                    f"tagged as level {top + level - 1}"
+                )
+            elif len(levels) == 1 and written > 2:
+                message = (
+                    f"heading level skipped: the essay starts at {'#' * written}, with no ## "
+                    f"above it; tagged as the essay's top level"
+                )
+            else:
+                previous = written
+                continue
+            previous = written
+            self.references.notes.setdefault(("heading", element.get("id")), (line, message))
+        return levels
 
 
 _HEADING_TAGS = {f"h{n}" for n in range(1, 7)}
+
+
+ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+
+
+def _heading_line(text, start, written, element):
+    """(line of the heading `element` in `text`, searching from `start`; where to go on)."""
+    wanted = loose(plain("".join(element.itertext())))
+    for match in ATX_HEADING.finditer(text, start):
+        said = loose(re.sub(r"\{[^}]*\}\s*$", "", match[2]))  # without {#id .class}
+        if len(match[1]) == written and (said == wanted or wanted and said.startswith(wanted)):
+            return text.count("\n", 0, match.start()) + 1, match.end()
+    return None, start
 
 
 def _add_class(element, name):
