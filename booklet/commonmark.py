@@ -116,8 +116,11 @@ def github_lines(lines):
             out.append(" " * (INDENT * depth) + f"{marker} {content}")
             text_before, blank_before = bool(content.strip()), False
             continue
+        # A heading indented less than a code block ends the lists before it, however
+        # deep (GitHub would put it in the item; a CMS indents headings and means none).
+        heading = indent < INDENT and HEADING.match(rest)
         if stack:
-            if depth and (blank_before or indent >= base):
+            if depth and (blank_before or indent >= base) and not heading:
                 # Inside the item: a block after a blank line is indented by the item's
                 # depth, a line of its text by its parent's (Python-Markdown joins it to
                 # the item as written); what is indented beyond the item's text stays so.
@@ -133,7 +136,7 @@ def github_lines(lines):
             stack.clear()
             if not blank_before:
                 out.append("")
-        if indent < INDENT and HEADING.match(rest):
+        if heading:
             line = rest  # `  ## Heading`: still a heading
         if pending is not None:
             if HEADING.match(line):
@@ -162,3 +165,115 @@ def install(md):
     """Make `md` read lists, headings and kramdown attribute lines as GitHub and kramdown do."""
     # After fenced_code (25) has put its blocks away: their lines are never rewritten.
     md.preprocessors.register(GitHubLines(md), "github_lines", 20)
+
+
+TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
+
+
+def task_lists(root):
+    """`- [ ] text` and `- [x] text` items get a check box: a drawn square and a PDF field.
+
+    The square is drawn on the page (it prints, and survives imposition); the field
+    named task1, task2 … lies over it, ticked where the author wrote [x], its tooltip
+    the item's text (what a screen reader says for it).
+    """
+    from xml.etree import ElementTree as etree
+
+    from .links import plain
+
+    count = 0
+    for item in root.iter("li"):
+        holder = item
+        if not (item.text or "").strip() and len(item) and item[0].tag == "p":
+            holder = item[0]  # a loose list: the item's text is in a paragraph
+        text = (holder.text or "").lstrip()
+        task = TASK.match(text)
+        if not task:
+            continue
+        count += 1
+        holder.text = text[task.end() :]
+        words = [holder.text]
+        for child in holder:
+            if child.tag in ("ul", "ol", "p"):
+                break
+            words += ["".join(child.itertext()), child.tail or ""]
+        label = " ".join(plain("".join(words)).split()) or f"Task {count}"
+        box = etree.Element("span", {"class": "task-box"})
+        field = {"type": "checkbox", "name": f"task{count}", "title": label}
+        if task[1] != " ":
+            field["checked"] = "checked"
+        etree.SubElement(box, "input", field)
+        box.tail = holder.text
+        holder.text = ""
+        holder.insert(0, box)
+        item.set("class", f"{item.get('class', '')} task".strip())
+
+
+# A CMS or mail-merge field left unfilled: {{PATIENT_NAME}}, {{ clinic.phone }}, [[DATE]].
+# Hugo's {{< … >}} and {{% … %}} are shortcodes, taken out before this.
+TEMPLATE_FIELD = re.compile(
+    r"\{\{(?![<%])[ \t]*[^{}\n]{1,80}?[ \t]*\}\}|\[\[[A-Z][A-Z0-9_]{1,40}\]\]"
+)
+FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+NOT_PROSE = {"code", "pre", "kbd"}
+
+
+def _texts(element):
+    """(element, "text" or "tail") for every run of prose text under `element`."""
+    if element.tag in NOT_PROSE:
+        return
+    yield element, "text"
+    for child in element:
+        yield from _texts(child)
+        yield child, "tail"
+
+
+def template_fields(root, references):
+    """Unfilled template fields: noted with their line, and kept whole on one line."""
+    from xml.etree import ElementTree as etree
+
+    found = []
+    for element, where in list(_texts(root)):
+        text = getattr(element, where) or ""
+        if TEMPLATE_FIELD.search(text):
+            found.append((element, where, text))
+    for element, where, text in found:
+        pieces = TEMPLATE_FIELD.split(text)
+        fields = TEMPLATE_FIELD.findall(text)
+        setattr(element, where, pieces[0])
+        parent, index = (element, 0) if where == "text" else (None, None)
+        spans = []
+        for field, after in zip(fields, pieces[1:], strict=True):
+            span = etree.Element("span", {"class": "template-field"})
+            span.text, span.tail = field, after
+            spans.append(span)
+            if references:
+                references.note(
+                    "template",
+                    field,
+                    f"template field {field} printed as written: fill it in before printing",
+                    field,
+                    field.strip("{}[] \t"),
+                )
+        if parent is None:
+            parent = _parent(root, element)
+            index = list(parent).index(element) + 1
+        for offset, span in enumerate(spans):
+            parent.insert(index + offset, span)
+
+
+def _parent(root, child):
+    return next(element for element in root.iter() if child in list(element))
+
+
+def unresolved_footnotes(root, references):
+    """A `[^name]` no note defines is printed as written: say so, with its line."""
+    for element, where in _texts(root):
+        for name in FOOTNOTE_REFERENCE.findall(getattr(element, where) or ""):
+            references.note(
+                "footnote",
+                name,
+                f"footnote [^{name}] has no note: it is printed as written; "
+                f"add a line '[^{name}]: …' with the note's text",
+                f"[^{name}]",
+            )
