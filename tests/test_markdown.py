@@ -342,3 +342,24 @@ def test_checklist_passes_both_pdf_ua_checkers(built, edition):
     result = outloud.check(str(path))
     assert result.error is None
     assert [(f.rule, f.message) for f in result.findings if f.severity == "error"] == []
+
+
+def test_print_sheets_draw_the_ticks_the_author_wrote(tmp_path):
+    """Sheets carry no fields: a task written [x] is printed ticked, the others empty."""
+    shutil.copy(CORPUS / "ward-map.png", tmp_path)
+    source = tmp_path / CHECKLIST
+    shutil.copy(CORPUS / CHECKLIST, source)
+    result = run_cli(source, "-o", tmp_path / "out.pdf", "--impose", "-q")
+    assert result.exit_code == 0
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        ticks = {bytes(f.AP.N["/on"].read_bytes()) for f in pdf.Root.AcroForm.Fields}
+    with pikepdf.open(tmp_path / "out-print.pdf") as sheets:
+        assert "/AcroForm" not in sheets.Root
+        drawn = [
+            o
+            for o in sheets.objects
+            if isinstance(o, pikepdf.Stream)
+            and o.get("/Subtype") == pikepdf.Name.Form
+            and bytes(o.read_bytes()) in ticks
+        ]
+    assert len(drawn) == sum(ticked for _, ticked in TASKS)
