@@ -232,6 +232,7 @@ def template_fields(root, references):
     """Unfilled template fields: noted with their line, and kept whole on one line."""
     from xml.etree import ElementTree as etree
 
+    parents = {child: parent for parent in root.iter() for child in parent}
     found = []
     for element, where in list(_texts(root)):
         text = getattr(element, where) or ""
@@ -256,14 +257,10 @@ def template_fields(root, references):
                     field.strip("{}[] \t"),
                 )
         if parent is None:
-            parent = _parent(root, element)
+            parent = parents[element]
             index = list(parent).index(element) + 1
         for offset, span in enumerate(spans):
             parent.insert(index + offset, span)
-
-
-def _parent(root, child):
-    return next(element for element in root.iter() if child in list(element))
 
 
 def unresolved_footnotes(root, references):

@@ -56,13 +56,16 @@ ATTRIBUTES = {
 SCHEMES = {"http", "https", "mailto", "tel", "data"}
 
 
-# A paragraph (lines up to a blank one) holding an <img> or a <figure>, as READMEs and
-# CMS exports write them: <p align="center"><img src="map.png" width="300" alt="…"></p>.
-IMAGE_BLOCK = re.compile(
-    r"^(?:[ \t]*\S[^\n]*\n)*?[^\n]*<(?:img|figure)\b.*?(?=\n[ \t]*\n|\Z)", re.S | re.M | re.I
+# <img> and <figure> as READMEs and CMS exports write them, in a paragraph of their own:
+# <p align="center"><img src="map.png" width="300" alt="…"></p>.
+HTML_IMAGE = re.compile(r"<(?:img|figure)\b", re.I)
+BLANK_LINE = re.compile(r"(\n[ \t]*\n)")
+EVERYTHING = re.compile(r".+", re.S)
+# A quoted value never holds a '<' or a line break here: an unclosed quote fails fast.
+IMG = re.compile(r"<img\b((?:[^<>\"']|\"[^\"<\n]*\"|'[^'<\n]*')*)>", re.I)
+FIGURE = re.compile(
+    r"<figure\b[^>]*>((?:(?!<figure\b|</figure).){0,4000}?)</figure\s*>", re.I | re.S
 )
-IMG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.I)
-FIGURE = re.compile(r"<figure\b[^>]*>(.*?)</figure\s*>", re.I | re.S)
 CAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption\s*>", re.I | re.S)
 HTML_ATTRIBUTE = re.compile(
     r"""([a-zA-Z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
@@ -111,12 +114,19 @@ def html_images(body):
         href = _attributes(match[1]).get("href", "")
         return f"[{match[2]}]({href})" if href else match[2]
 
-    def block(match):
-        text = FIGURE.sub(figure, match[0])
+    def block(text):
+        if not HTML_IMAGE.search(text):
+            return text
+        text = FIGURE.sub(figure, text)
         text = IMG.sub(lambda image: _markdown_image(_attributes(image[1])), text)
         return LINKED_IMAGE.sub(link, WRAPPER.sub("", text))
 
-    return outside_code(IMAGE_BLOCK, block, body)
+    def paragraphs(match):
+        return "".join(map(block, BLANK_LINE.split(match[0])))
+
+    if not HTML_IMAGE.search(body):
+        return body
+    return outside_code(EVERYTHING, paragraphs, body)
 
 
 def prepare(body):
