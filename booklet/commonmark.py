@@ -29,7 +29,10 @@ def _split(line):
     return len(line[: len(line) - len(rest)].expandtabs(INDENT)), rest
 
 
-def github_lines(lines):
+MAX_QUOTES = 20  # quotes in quotes read as GitHub does; deeper ones are left as written
+
+
+def github_lines(lines, quotes=0):
     """The lines rewritten as Python-Markdown needs them to read as GitHub does."""
     out = []
     stack = []  # open list items, outermost first: (content column, ordered)
@@ -42,11 +45,10 @@ def github_lines(lines):
 
     def flush_quote():
         if quote:
-            prefix = quote[0][0]
-            out.extend(
-                prefix + line if line else prefix.rstrip()
-                for line in github_lines([body for _, body in quote])
-            )
+            prefix, bodies = quote[0][0], [body for _, body in quote]
+            if quotes < MAX_QUOTES:
+                bodies = github_lines(bodies, quotes + 1)
+            out.extend(prefix + line if line else prefix.rstrip() for line in bodies)
             quote.clear()
 
     def end_block():
@@ -136,6 +138,9 @@ def github_lines(lines):
             stack.clear()
             if not blank_before:
                 out.append("")
+            if quoted := QUOTE.fullmatch(line):  # a quote after the list
+                quote.append((quoted[1], quoted[2]))
+                continue
         if heading:
             line = rest  # `  ## Heading`: still a heading
         if pending is not None:

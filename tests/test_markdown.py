@@ -100,6 +100,17 @@ def test_lists_nested_by_two_and_three_spaces_nest():
     assert re.search(r"<li>Shower<ul>\s*<li>with soap</li>\s*</ul>\s*</li>\s*<li>Dress", out)
 
 
+def test_lists_in_quotes_follow_the_same_rules():
+    out = html("> Before you come:\n> - fast\n>   - from midnight\n> > Note:\n> > - no gum\n")
+    assert re.search(r"<li>fast<ul>\s*<li>from midnight</li>", out)
+    assert re.search(r"<blockquote>\s*<p>Note:</p>\s*<ul>\s*<li>no gum</li>", out)
+
+
+def test_quotes_nested_thousands_deep_are_no_crash():
+    out = html(">" * 2000 + " deep\n")  # left to the layout's own limit, with one line
+    assert "deep" in out
+
+
 def test_headings_indented_up_to_three_spaces_are_headings():
     out = html("Some text.\n\n  ## One week before\n\n   ### The day before\n\n    ## code\n")
     assert '<h2 class="bk-1 md-2" id="one-week-before">One week before</h2>' in out
