@@ -292,9 +292,10 @@ def markdown_to_html(body, shape=None):
     """
     import markdown
 
-    from . import sanitise
+    from . import commonmark, sanitise
 
     md = markdown.Markdown(extensions=_extensions())
+    commonmark.install(md)
     # Authors write Markdown: raw HTML is shown as typed, except a few harmless tags.
     escaped = {}
     sanitise.install(md, escaped)

@@ -18,6 +18,7 @@ ADDRESS = re.compile(
 )
 BREAK_AFTER = re.compile(r"(?<=[/.])(?=[^/.])")  # after / and ., not inside // or ...
 NOT_PROSE = {"code", "pre", "kbd", "a"}
+FOOTNOTE_BACK = re.compile(r"fnref\d*:(.+)")  # Python-Markdown's id for a note's mark
 ALLOW_HINT = (
     'let the build read its folder with --allow {folder} (or allow = ["{folder}"] in the settings)'
 )
@@ -76,12 +77,39 @@ class References:
         written = link.get("href", "")
         href = html.unescape(written.replace(AMP_SUBSTITUTE, "&")).strip()
         scheme = urlsplit(href).scheme.lower() if ":" in href else ""
+        address = re.split(r"[?#]", href[len(scheme) + 1 :])[0].strip()
+        if scheme in ("mailto", "tel") and not address:
+            what = "e-mail address" if scheme == "mailto" else "phone number"
+            self.note(
+                "link",
+                href,
+                f"link {href} has no {what}: printed as plain text; write one after '{scheme}:'",
+                f"({href})",
+                f"({href}",
+                f"<{href}",
+                f": {href}",
+            )
+            _unwrap(link)
+            return
         if scheme in LINK_SCHEMES:
             return
         needles = (f"({href}", f"<{href}", f": {href}", href)
         if href.startswith("#") and len(href) > 1:
             anchor = unquote(href[1:])
             if anchor in ids:
+                return
+            if note := FOOTNOTE_BACK.fullmatch(anchor):
+                # A note the text never refers to: its way back leads nowhere.
+                name = note[1]
+                self.note(
+                    "footnote",
+                    name,
+                    f"footnote [^{name}] is never referred to in the text: its note is "
+                    "printed with the others, with no mark pointing to it",
+                    f"[^{name}]:",
+                )
+                link.text = ""
+                _unwrap(link)
                 return
             if loose(anchor) in aliases:
                 link.set("href", "#" + aliases[loose(anchor)])
@@ -140,7 +168,7 @@ class References:
         inside = any(path.is_relative_to(root) for root in self.roots)
         if inside:
             if path.is_file():
-                return None
+                return _too_large(path, src)
             self.missing.add(path)  # when it appears, the booklet changes
             return f"image not found: {src}"
         if path.is_file():
@@ -161,6 +189,45 @@ class References:
         return [
             f"{path}:{line}: {message}" if line else f"{path}: {message}" for line, message in notes
         ]
+
+
+def _too_large(path, src):
+    """Why an image has too many pixels to print (Pillow refuses it as a bomb), else None."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.size  # noqa: B018 - the header is all that is read
+    except Image.DecompressionBombError as error:
+        size = re.search(r"\((\d+) pixels\)", str(error))
+        pixels = f"{int(size[1]):,} pixels" if size else "too many pixels"
+        width, height = _header_size(path)
+        shape = f"{width:,} × {height:,} pixels, " if width else ""
+        limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+        return (
+            f"image {src} is too large to print: {shape or pixels + ', '}over the "
+            f"{limit:,}-pixel limit; save it smaller (3,000 pixels across is plenty for a page)"
+        )
+    except Exception:  # noqa: BLE001 - not Pillow's to read (SVG …): layout says why
+        return None
+    return None
+
+
+def _header_size(path):
+    """(width, height) from a PNG's or GIF's header, without decoding; (0, 0) otherwise."""
+    import struct
+
+    with open(path, "rb") as file:
+        head = file.read(32)
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+        return struct.unpack(">II", head[16:24])
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return struct.unpack("<HH", head[6:10])
+    return 0, 0
 
 
 def _unwrap(link):

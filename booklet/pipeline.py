@@ -169,7 +169,7 @@ def _edition_pdf(job, edition):
     html = render_html(essay, request.clinic, edition, log_pages, request.templates, log, language)
     layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
     data = write_pdf(layout)
-    warnings = _messages(layout.problems, essay, request)
+    warnings = _messages(layout.problems, essay, request, layout.read)
     return data, len(layout.document.pages), warnings, layout.read
 
 
@@ -236,11 +236,13 @@ def choose_log(request, essay, log_pages):
     return read_log(path), (path.resolve(),)
 
 
-def _messages(problems, essay, request):
+def _messages(problems, essay, request, read=()):
     """Each problem as one line naming the file and line it comes from.
 
     A problem with the clinic's logo is an error in the settings; with --strict every
-    problem is an error; otherwise they are warnings and the build goes on.
+    problem is an error; otherwise they are warnings and the build goes on. A reference
+    inside an SVG the essay shows (among the files `read`) names the SVG and its line,
+    and the essay line that shows it.
     """
     if not problems:
         return []
@@ -255,8 +257,14 @@ def _messages(problems, essay, request):
             line = key_line(clinic.path, "logo")
             raise ConfigError(f"'logo' {clinic.logo.name}: {problem.reason}", clinic.path, line)
         path, line, written = locate(problem.ref, [essay.path, *templates])
+        shown = ""
+        if path is None and (svgs := [p for p in read if Path(p).suffix.lower() == ".svg"]):
+            path, line, written = locate(problem.ref, svgs)
+            if path is not None:
+                _, at, _ = locate(path.as_uri(), [essay.path])
+                shown = f" (in the image {path.name}, shown at {essay.path}:{at or '?'})"
         where = f"{path or essay.path}:{line}: " if line else f"{path or essay.path}: "
-        message = where + _describe(problem, written)
+        message = where + _describe(problem, written) + shown
         if request.strict:
             raise RenderError(f"{message} (--strict)")
         messages.append(message)

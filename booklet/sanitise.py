@@ -41,6 +41,7 @@ TAGS = {
     *("p", "a", "img", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "code", "hr"),
     *("table", "thead", "tbody", "tr", "th", "td", "div", "span", "figure", "figcaption"),
     *("abbr", "del", "ins"),
+    "input",  # only a task list's check box: raw <input> is escaped before this
 }
 ATTRIBUTES = {
     "*": {"id", "class"},
@@ -50,15 +51,89 @@ ATTRIBUTES = {
     "td": {"style"},
     "ol": {"start"},
     "abbr": {"title"},
+    "input": {"type", "name", "title", "checked"},
 }
 SCHEMES = {"http", "https", "mailto", "tel", "data"}
+
+
+# <img> and <figure> as READMEs and CMS exports write them, in a paragraph of their own:
+# <p align="center"><img src="map.png" width="300" alt="…"></p>.
+HTML_IMAGE = re.compile(r"<(?:img|figure)\b", re.I)
+BLANK_LINE = re.compile(r"(\n[ \t]*\n)")
+EVERYTHING = re.compile(r".+", re.S)
+# A quoted value never holds a '<' or a line break here: an unclosed quote fails fast.
+IMG = re.compile(r"<img\b((?:[^<>\"']|\"[^\"<\n]*\"|'[^'<\n]*')*)>", re.I)
+FIGURE = re.compile(
+    r"<figure\b[^>]*>((?:(?!<figure\b|</figure).){0,4000}?)</figure\s*>", re.I | re.S
+)
+CAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption\s*>", re.I | re.S)
+HTML_ATTRIBUTE = re.compile(
+    r"""([a-zA-Z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+)
+# What holds a picture in such a block and means nothing in print: it goes.
+WRAPPER = re.compile(r"</?(?:p|div|center|picture|figure)\b[^>]*>|<source\b[^>]*>", re.I)
+LINKED_IMAGE = re.compile(r"<a\b([^>]*)>\s*(!\[[^\n]*?\]\([^\n]*?\))\s*</a\s*>", re.I)
+
+
+def _attributes(text):
+    """An HTML tag's attributes as {name: value}, entities decoded."""
+    import html
+
+    return {
+        m[1].lower(): html.unescape(next(v for v in m.groups()[1:] if v is not None))
+        for m in HTML_ATTRIBUTE.finditer(text)
+    }
+
+
+def _markdown_image(attributes, caption=""):
+    """An <img>'s src, alt and title (or a figure's caption) as a Markdown image."""
+    src = attributes.get("src", "").strip()
+    alt = re.sub(r"([\[\]\\])", r"\\\1", " ".join(attributes.get("alt", "").split()))
+    title = " ".join((caption or attributes.get("title", "")).split()).replace('"', "\u201d")
+    target = f"<{src}>" if re.search(r"[\s()]", src) else src
+    return f"![{alt}]({target}" + (f' "{title}"' if title else "") + ")"
+
+
+def html_images(body):
+    """<img> and <figure> in the Markdown become Markdown images (lines kept).
+
+    So they meet the same checks as `![alt](src)`: read only from the allowed folders,
+    their alt text kept, width and height left to the page.
+    """
+    import html
+
+    def figure(match):
+        image = IMG.search(match[1])
+        if not image:
+            return match[0]
+        caption = CAPTION.search(match[1])
+        text = html.unescape(re.sub(r"<[^>]*>", "", caption[1])) if caption else ""
+        return _markdown_image(_attributes(image[1]), text) + "\n" * match[0].count("\n")
+
+    def link(match):
+        href = _attributes(match[1]).get("href", "")
+        return f"[{match[2]}]({href})" if href else match[2]
+
+    def block(text):
+        if not HTML_IMAGE.search(text):
+            return text
+        text = FIGURE.sub(figure, text)
+        text = IMG.sub(lambda image: _markdown_image(_attributes(image[1])), text)
+        return LINKED_IMAGE.sub(link, WRAPPER.sub("", text))
+
+    def paragraphs(match):
+        return "".join(map(block, BLANK_LINE.split(match[0])))
+
+    if not HTML_IMAGE.search(body):
+        return body
+    return outside_code(EVERYTHING, paragraphs, body)
 
 
 def prepare(body):
     """Markdown as other tools write it, in the shapes Python-Markdown reads.
 
-    Comments go (their lines stay, so line numbers hold), `<hN>` lines become headings
-    and R Markdown chunk fences become plain fences.
+    Comments go (their lines stay, so line numbers hold), `<hN>` lines become headings,
+    `<img>` and `<figure>` become images and R Markdown chunk fences become plain fences.
     """
 
     def without_comment(match):
@@ -72,7 +147,7 @@ def prepare(body):
 
     body = FENCE_OR_COMMENT.sub(without_comment, body)
     body = CHUNK_FENCE.sub(r"\1\2 \3", body)
-    return outside_code(HEADING_LINE, heading, body)
+    return html_images(outside_code(HEADING_LINE, heading, body))
 
 
 class RawHtml(InlineProcessor):

@@ -5,6 +5,7 @@ from xml.etree import ElementTree as etree
 
 from markdown.treeprocessors import Treeprocessor
 
+from .commonmark import task_lists, template_fields, unresolved_footnotes
 from .essay import DEFAULT_TOC_DEPTH
 from .links import loose, mark_addresses, plain
 
@@ -49,6 +50,10 @@ class Shape:
                 self.headings.append((level, element.get("id"), plain("".join(element.itertext()))))
         for paragraph in root.iter("p"):
             _figure(paragraph)
+        task_lists(root)
+        if self.references:
+            unresolved_footnotes(root, self.references)
+        template_fields(root, self.references)
         for table in root.iter("table"):
             columns = max((len(row) for row in table.iter("tr")), default=0)
             if columns >= WIDE_TABLE:

@@ -318,7 +318,9 @@ def test_lists_in_quotes_nested_too_deep_are_one_line(tmp_path):
     import subprocess
     import sys
 
-    body = "".join(">" * i + " - item\n" for i in range(1, 50))
+    # Each item holds a quote holding the next item (read as GitHub does, `>> - item`
+    # lines are quotes beside the list, not in it).
+    body = "".join(">   " * (i - 1) + "> - item\n" for i in range(1, 50))
     source = write(tmp_path / "e.md", "---\ntitle: T\n---\n\n" + body)
     process = subprocess.run(
         [sys.executable, "build.py", source, "-o", tmp_path / "e.pdf"],

@@ -204,14 +204,16 @@ def test_strict_turns_a_refusal_into_an_error(layout):
 
 
 def test_raw_html_is_shown_as_text_not_obeyed(layout):
-    """Only a few harmless tags (<b>, <br>, <sup> …) pass; <img> is shown as typed."""
+    """Only a few harmless tags (<b>, <br>, <sup> …) pass; <img> is an image, sandboxed."""
     tmp_path, essay_dir, _ = layout
-    source = essay_with(essay_dir, '<img src="../outside/secret.png"> and <b>bold</b>')
+    html = '<img src="../outside/secret.png" alt="The secret"> and <b>bold</b>\n\nA <script>'
+    source = essay_with(essay_dir, html)
     pdfs, warnings = make_pdfs(tmp_path, source=source)
-    assert len(warnings) == 1 and ": raw HTML <img> is shown as text" in warnings[0]
-    assert warnings[0].startswith(f"{source}:")
+    assert len(warnings) == 2
+    assert warnings[0].startswith(f"{source}:7: refused to read ../outside/secret.png: outside")
+    assert warnings[1].startswith(f"{source}:9: raw HTML <script> is shown as text")
     text = flatten(" ".join(page_texts(pdfs["reading copy"])))
-    assert '<img src="../outside/secret.png"> and bold' in text
+    assert "The secret and bold A <script>" in text and "<img" not in text
     assert not leaks(pdfs["reading copy"])
 
 
