@@ -486,8 +486,8 @@ def essay_language(meta, body, path):
     from .language import DEFAULT, guess_language, guessed_warning
 
     guess = guess_language(body)
-    if guess.tag == DEFAULT and guess.reason == "detected":
-        return DEFAULT, None  # the default, confirmed: nothing to say
+    if guess.tag == DEFAULT and guess.reason != "mixed" and not guess.read_as:
+        return DEFAULT, None  # English, the default, and nothing says otherwise
     return guess.tag, f"{path}:1: {guessed_warning(guess)}"
 
 

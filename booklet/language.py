@@ -209,6 +209,7 @@ SCRIPT_LANGUAGES = {
 DETECTED_ALIASES = {"ary": "ar", "arz": "ar", "hbo": "he", "wuu": "zh", "uzs": "uz"}
 SAMPLE = 3000  # characters of prose are plenty to tell a language, and keep it quick
 FEWEST_LETTERS = 60  # below this, a guess is a coin toss
+HINT = 0.5  # … and the least it needs to be named when a short text is set as English
 SURE = 0.9  # py3langid's normalised probability a guess needs
 MOSTLY = 0.6  # the share of letters the main script needs for the text to be one language
 NOT_PROSE = re.compile(
@@ -228,7 +229,7 @@ class Guess:
 
     tag: str
     reason: str  # "script", "detected", "short", "mixed"
-    read_as: str = ""  # what the detector said when it was not sure enough
+    read_as: str = ""  # another language the text may be in, when it is set as English
 
 
 def prose_sample(body):
@@ -263,10 +264,11 @@ def guess_language(body):
         return Guess(SCRIPT_LANGUAGES[script], "script")
     if script == "ARABIC" and count < FEWEST_LETTERS:
         return Guess("ar", "script")  # too short to tell Arabic from Persian or Urdu
-    if count < FEWEST_LETTERS:
-        return Guess(DEFAULT, "short")
     tag, probability = _detect(sample)
-    if probability >= SURE and tag:
+    if count < FEWEST_LETTERS:
+        # A line or two: English, the default, unless it clearly reads as another language.
+        return Guess(DEFAULT, "short", tag if tag != DEFAULT and probability >= HINT else "")
+    if tag and (probability >= SURE or tag == DEFAULT):  # unsure of English: the default
         return Guess(tag, "detected")
     if script == "ARABIC":  # right to left whatever the detector's doubt
         return Guess(tag if direction(tag or "ar") == "rtl" else "ar", "script")
@@ -305,8 +307,9 @@ def guessed_warning(guess):
     missing = "no 'lang:' in the front matter"
     if guess.reason == "short":
         return (
-            f"{missing} and too little text to tell the language: set as English (en); "
-            "add 'lang: …' with the language's tag to say which"
+            f"{missing} and too little text to tell the language (it reads most like "
+            f"{language_name(guess.read_as)}, {guess.read_as}): set as English (en); "
+            f"add 'lang: {guess.read_as}' if it is {language_name(guess.read_as)}"
         )
     if guess.reason == "mixed":
         most = (
