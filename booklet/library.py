@@ -327,7 +327,9 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
         entries = {h.name: entries[h.name] for h in handouts if h.name in entries}
         _write_if_changed(record_path, _record_bytes(entries))
         templates = planned[0][1].templates if planned else None
-        _write_if_changed(index_path, render_index(entries, index_path.parent, templates))
+        failures = {r.name: r.error for r in results if r.state == FAILED}
+        index = render_index(entries, index_path.parent, templates, failures)
+        _write_if_changed(index_path, index)
     watched = {h.source for h in handouts}
     for handout, request in planned:
         roots = _roots(handout, request)
@@ -382,8 +384,12 @@ def _write_if_changed(path, data):
     write_files({path: data})
 
 
-def render_index(entries, folder, templates=None):
-    """The front desk's catalogue: each handout's title, language, pages, level and files."""
+def render_index(entries, folder, templates=None, failures=None):
+    """The front desk's catalogue: each handout's title, language, pages, level and files.
+
+    `failures` are the handouts that failed to build, by name, each with its error line:
+    listed too (with the files an earlier build left, if any), never silently missing.
+    """
     import jinja2
 
     from .render import TEMPLATES
@@ -395,15 +401,23 @@ def render_index(entries, folder, templates=None):
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    handouts = [
-        {
-            **entry,
-            "name": name,
-            "pages": next((f["pages"] for f in entry["files"] if f["kind"] != "print sheets"), ""),
-            "files": [{**f, "href": quote(f["file"])} for f in entry["files"]],
-        }
-        for name, entry in entries.items()
-    ]
+    failures = failures or {}
+    unbuilt = {"title": "", "language": "", "grade": None, "files": []}
+    order = sorted({*entries, *failures})  # the library's order: by name
+    handouts = []
+    for name in order:
+        entry = entries.get(name) or unbuilt
+        handouts.append(
+            {
+                **entry,
+                "name": name,
+                "pages": next(
+                    (f["pages"] for f in entry["files"] if f["kind"] != "print sheets"), ""
+                ),
+                "files": [{**f, "href": quote(f["file"])} for f in entry["files"]],
+                "error": failures.get(name, ""),
+            }
+        )
     html = environment.get_template(INDEX_TEMPLATE).render(handouts=handouts, version=__version__)
     return html.encode()
 
