@@ -287,7 +287,7 @@ def check_front_matter(meta, path, text):
             f"'language' must be a language tag such as en or en-GB, not {language!r}; "
             "the booklet is set as English (en)"
         )
-        del clean["language"]
+        clean["language"] = "en"  # as the warning says: a tag was meant, none is guessed
     for name in ("title", "subtitle"):  # one line in metadata and running heads
         if name in clean:
             clean[name] = " ".join(clean[name].split())
@@ -430,7 +430,7 @@ def essay_title(meta, html, body, body_line, path, text):
 
     title = meta.get("title", "")
     warnings = []
-    where = _line_of(text, "title")
+    where = _line_of(text, "title") if "title" in meta else 1
     if not title and "title" in meta:
         said = f"{path}:{where}: 'title' is empty"
     else:
@@ -440,7 +440,7 @@ def essay_title(meta, html, body, body_line, path, text):
         heading = " ".join(unescape(re.sub(r"<[^>]+>", "", found[2])).split()) if found else ""
         if heading:
             title = heading
-            line = _first_heading_line(body, body_line)
+            line = where = _first_heading_line(body, body_line)
             if found[1] != "1" or "title" in meta:
                 warnings.append(
                     f'{said}: the title is the first heading, "{title}" (line {line}); '
@@ -454,7 +454,7 @@ def essay_title(meta, html, body, body_line, path, text):
             )
     if len(title) > TITLE_LIMIT:
         warnings.append(
-            f"{path}:{where or 1}: the title is {len(title)} characters, too long for a cover: "
+            f"{path}:{where}: the title is {len(title)} characters, too long for a cover: "
             f"it is cut to {TITLE_LIMIT} (put the rest in 'subtitle:' or 'summary:')"
         )
         title = shorten(title, TITLE_LIMIT)

@@ -22,7 +22,8 @@ markers go. Line numbers are lines of the source file, front matter included, fr
 Headings are checked (skipped levels, jargon) but, being fragments, not measured.
 
 The headline ``grade`` depends on the essay's language (front matter ``lang`` or
-``language``, a BCP 47 tag, default ``en``), each figure computed by ``textstat``:
+``language``, a BCP 47 tag; without one, guessed from the prose by ``essay.essay_language``,
+the build's own guess), each figure computed by ``textstat``:
 
 - en: SMOG (the formula health-literacy studies trust). Flesch–Kincaid grade and
   Flesch reading ease are reported beside it.
@@ -34,8 +35,13 @@ The headline ``grade`` depends on the essay's language (front matter ``lang`` or
 - it: Gulpease index (0–100), read off its published school levels
   (80 = end of primary school, grade 5; 60 = end of middle school, grade 8; 40 = end of
   secondary school, grade 13; straight lines between).
-- any other language: RIX (long words per sentence, no syllables needed), turned into a
-  grade with Anderson's (1983) table; the report says so in its notes.
+- ar: OSMAN ease (0–100), read off Flesch's ease table like the ease scores above.
+- any other language written in Latin, Cyrillic or Greek letters: RIX (long words per
+  sentence, no syllables needed), turned into a grade with Anderson's (1983) table; the
+  report says so in its notes.
+- any other script (Chinese, Hebrew, Amharic, Tamil …): not graded. ``grade`` is None,
+  ``formula`` is ``"none"``, ``passed`` is true and a note says why: no formula of
+  another language is ever applied to it.
 
 These conversions are guides, not measurements; the notes in the report name the formula.
 
