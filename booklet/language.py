@@ -264,7 +264,10 @@ def guess_language(body):
         return Guess(SCRIPT_LANGUAGES[script], "script")
     if script == "ARABIC" and count < FEWEST_LETTERS:
         return Guess("ar", "script")  # too short to tell Arabic from Persian or Urdu
-    tag, probability = _detect(sample)
+    # The detector weighs bytes: three-byte letters of another script would outvote these.
+    tag, probability = _detect(
+        "".join(c for c in sample if not c.isalpha() or script_of(c) == script)
+    )
     if count < FEWEST_LETTERS:
         # A line or two: English, the default, unless it clearly reads as another language.
         return Guess(DEFAULT, "short", tag if tag != DEFAULT and probability >= HINT else "")

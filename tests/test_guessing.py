@@ -342,3 +342,23 @@ def test_a_library_index_lists_a_handout_that_failed(tmp_path):
     row = index.split("broken.md", 1)[1].split("</tr>", 1)[0]
     assert f"Failed to build: {library}/broken.md:3: front matter is not valid YAML" in row
     assert "La gripe en casa" in index
+
+
+def test_a_text_in_several_languages_is_english_and_said(tmp_path):
+    source = tmp_path / "diabetes.md"
+    source.write_text(
+        "---\ntitle: Diabetes\n---\n\n"
+        "Diabetes is a long-term condition. Check your blood sugar every day.\n\n"
+        "Diabetes ialah penyakit jangka panjang. Periksa gula darah anda setiap hari.\n\n"
+        "糖尿病是一种长期疾病。请每天检查您的血糖。糖尿病是一种长期疾病。请每天检查您的血糖。\n\n"
+        "நீரிழிவு நோய் ஒரு நீண்ட கால நோய். உங்கள் இரத்த சர்க்கரையை தினமும் சரிபார்க்கவும்.\n"
+    )
+    essay = read_essay(source)
+    assert essay.language == "en"
+    (said,) = [w for w in essay.warnings if "'lang:'" in w]
+    assert said.startswith(
+        f"{source}:1: no 'lang:' in the front matter and the text mixes languages"
+    )
+    assert said.endswith(
+        ": set as English (en); add 'lang: …' with the language's tag to say which"
+    )
