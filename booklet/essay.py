@@ -135,12 +135,10 @@ CLOSING = re.compile(r"(---|\.\.\.)[ \t]*$")
 
 
 def _rule_not_front_matter(text):
-    """True when a leading `---` is a horizontal rule: blank line after, or no `key:` block.
-
-    Pandoc never opens front matter with a `---` followed by a blank line; a block whose
-    first line is not `key:` and that YAML does not read as keys is Markdown too. A block
-    that starts like front matter and is broken stays an error with its line.
-    """
+    """True when a leading `---` is a horizontal rule: blank line after, or no `key:` block."""
+    # Pandoc never opens front matter with `---` and a blank line; a block whose first line
+    # is not `key:` and that YAML does not read as keys is Markdown too. A block that starts
+    # like front matter and is broken stays an error with its line.
     lines = text.split("\n")
     if len(lines) < 2 or not lines[1].strip():
         return True
@@ -422,10 +420,8 @@ def shorten(text, limit):
 
 
 def essay_title(meta, html, body, body_line, path, text):
-    """The title: front matter, else a level-1 heading, else any heading, else the file name.
-
-    Returns (title, warnings); a guess other than a `# Title` line is said, with its line.
-    """
+    """(title, warnings): front matter, else the first heading, else the file name."""
+    # A `# Title` line is the documented way to name an essay: only the other guesses warn.
     from html import unescape
 
     title = meta.get("title", "")
@@ -476,11 +472,8 @@ def _readable_name(path):
 
 
 def essay_language(meta, body, path):
-    """The essay's language tag, and a warning when it had to be guessed (or None).
-
-    The one place the build and --check decide it: `lang:` or `language:` when given,
-    else what the prose reads as (its script first, then an offline detector).
-    """
+    """(tag, warning or None): `lang:`/`language:`, else what the prose reads as."""
+    # The one place the build and --check decide it: they must never disagree.
     if meta.get("language"):
         return meta["language"], None
     from .language import DEFAULT, guess_language, guessed_warning

@@ -385,11 +385,9 @@ def _write_if_changed(path, data):
 
 
 def render_index(entries, folder, templates=None, failures=None):
-    """The front desk's catalogue: each handout's title, language, pages, level and files.
-
-    `failures` are the handouts that failed to build, by name, each with its error line:
-    listed too (with the files an earlier build left, if any), never silently missing.
-    """
+    """The front desk's catalogue: each handout's title, language, pages, level and files."""
+    # `failures` (name: error line) are listed too, with any files an earlier build left:
+    # a handout that failed is never silently missing.
     import jinja2
 
     from .render import TEMPLATES
