@@ -107,11 +107,14 @@ def split_front_matter(text, path):
     """Split a leading front-matter block from the Markdown; return (meta, body, body_line).
 
     YAML between `---` lines (Pandoc, Jekyll, Astro, Hugo), or TOML between `+++` lines
-    (Hugo).
+    (Hugo). A `---` followed by a blank line, or by a block that is not front matter and
+    does not start like it, is a horizontal rule of the Markdown (as Pandoc reads it).
     """
     fence = text[:4]
     if fence not in ("---\n", "+++\n"):
-        return {}, text, 1
+        return FrontMatter(), text, 1
+    if fence == "---\n" and _rule_not_front_matter(text):
+        return FrontMatter(), text, 1
     closing = r"^(---|\.\.\.)[ \t]*$" if fence == "---\n" else r"^\+\+\+[ \t]*$"
     end = re.search(closing, text[4:], re.MULTILINE)
     if not end:
@@ -126,11 +129,67 @@ def split_front_matter(text, path):
     return meta, body, block.count("\n") + 2 + len(rest) - len(body)
 
 
-def _yaml(block, path):
+# The first line of a YAML block that is meant as front matter: `key:` or `key: value`.
+KEY_LINE = re.compile(r"^['\"]?[A-Za-z_][\w .-]*['\"]?[ \t]*:(\s|$)")
+CLOSING = re.compile(r"(---|\.\.\.)[ \t]*$")
+
+
+def _rule_not_front_matter(text):
+    """True when a leading `---` is a horizontal rule: blank line after, or no `key:` block."""
+    # Pandoc never opens front matter with `---` and a blank line; a block whose first line
+    # is not `key:` and that YAML does not read as keys is Markdown too. A block that starts
+    # like front matter and is broken stays an error with its line.
+    lines = text.split("\n")
+    if len(lines) < 2 or not lines[1].strip():
+        return True
+    if KEY_LINE.match(lines[1]):
+        return False
+    end = next((n for n, line in enumerate(lines) if n and CLOSING.match(line)), None)
+    if end is None:
+        return True
     import yaml
 
     try:
-        return yaml.safe_load(block) or {}
+        meta = yaml.safe_load("\n".join(lines[1:end]))
+    except (yaml.YAMLError, ValueError):
+        return True
+    return not isinstance(meta, dict | None)  # only comments: empty front matter
+
+
+class FrontMatter(dict):
+    """Front-matter keys and values, and the file line each key is set on (all of them)."""
+
+    def __init__(self, *args, lines=None):
+        super().__init__(*args)
+        self.lines = lines or {}  # {key: [line, …]}, a key set twice has two
+
+
+def _loader(lines):
+    """A safe YAML loader that records the line of every top-level key, repeats too."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            if node is self._top:
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=True)
+                    if isinstance(key, str | int | float | bool):
+                        lines.setdefault(str(key), []).append(key_node.start_mark.line + 2)
+            return super().construct_mapping(node, deep)
+
+        def construct_document(self, node):
+            self._top = node
+            return super().construct_document(node)
+
+    return Loader
+
+
+def _yaml(block, path):
+    import yaml
+
+    lines = {}
+    try:
+        meta = yaml.load(block, Loader=_loader(lines)) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -139,6 +198,7 @@ def _yaml(block, path):
     except ValueError as error:  # a date that is no date: `date: 2024-13-45`
         line = next((n + 2 for n, text in enumerate(block.split("\n")) if _bad_date(text)), 1)
         raise SourceError(f"front matter has an impossible date: {error}", path, line) from None
+    return FrontMatter(meta, lines=lines) if isinstance(meta, dict) else meta
 
 
 def _bad_date(line):
@@ -160,25 +220,38 @@ def _toml(block, path):
     from .lines import toml_problem
 
     try:
-        return tomllib.loads(block)
+        meta = tomllib.loads(block)
     except tomllib.TOMLDecodeError as error:
         message, line = toml_problem(error, block)
         raise SourceError(
             f"front matter is not valid TOML: {message}", path, (line or 0) + 1
         ) from None
+    lines = {}
+    for key in meta:
+        line = line_of(block, rf"^\s*['\"]?{re.escape(key)}['\"]?\s*=")
+        if line is not None:
+            lines[key] = [line + 1]  # the block starts on the file's line 2
+    return FrontMatter(meta, lines=lines)
 
 
 def check_front_matter(meta, path, text):
-    """Front matter as plain values, and one warning naming every key with no meaning here."""
-    clean, unknown = {}, []
+    """Front matter as plain values, and warnings: keys with no meaning, keys set twice."""
+    lines = getattr(meta, "lines", {})
+
+    def line_of_key(key):
+        return (lines.get(str(key)) or [None])[-1] or _line_of(text, key)
+
+    clean, unknown, warnings, written = {}, [], [], {}
     for key, value in meta.items():
         name = ALIASES.get(str(key), str(key))
-        line = _line_of(text, key)
+        line = line_of_key(key)
         if name == "language" and value is False:
             value = "no"  # YAML 1.1 reads Norwegian's tag `no` as false
         if name not in FRONT_MATTER_KEYS:
             unknown.append(str(key))
-        elif name in clean and str(key) != name:
+            continue
+        written.setdefault(name, []).append(str(key))
+        if name in clean and str(key) != name:
             continue  # `language` wins over `lang`, wherever each is written
         elif name == "keywords":
             clean[name] = _words(value, key, path, line)
@@ -192,22 +265,48 @@ def check_front_matter(meta, path, text):
                     f"'{key}' must be from {TOC_DEPTHS[0]} to {TOC_DEPTHS[1]}", path, line
                 )
             clean[name] = value
+        elif isinstance(value, bool) and name != "language":
+            warnings.append(
+                f"{path}:{line}: '{key}: {str(value).lower()}' is read as yes/no, not text: "
+                f'left out (put the text in quotes, {key}: "…", to print it)'
+            )
         else:
             clean[name] = _text(value, key, path, line)
-    warnings = []
+    for name, keys in written.items():
+        warnings += _set_twice(name, keys, lines, line_of_key, text, path)
     if unknown:
-        warnings.append(f"{path}:{_line_of(text, unknown[0])}: " + _unknown(unknown))
+        warnings.insert(0, f"{path}:{line_of_key(unknown[0])}: " + _unknown(unknown))
     language = clean.get("language", "").replace("_", "-")  # pt_BR as gettext spells it
     if language:
         clean["language"] = language
     if language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
         warnings.append(
-            f"{path}:{_line_of(text, 'language') or _line_of(text, 'lang')}: "
+            f"{path}:{line_of_key('language') or line_of_key('lang')}: "
             f"'language' must be a language tag such as en or en-GB, not {language!r}; "
             "the booklet is set as English (en)"
         )
-        del clean["language"]
+        clean["language"] = "en"  # as the warning says: a tag was meant, none is guessed
+    for name in ("title", "subtitle"):  # one line in metadata and running heads
+        if name in clean:
+            clean[name] = " ".join(clean[name].split())
     return clean, warnings
+
+
+def _set_twice(name, keys, lines, line_of_key, text, path):
+    """A warning when one setting is written twice (a repeated key, or two of its names)."""
+    places = [(key, line) for key in dict.fromkeys(keys) for line in lines.get(key) or [None]]
+    places = [(key, line or line_of_key(key)) for key, line in places]
+    if len(places) < 2:
+        return []
+    # YAML keeps a repeated key's last value; the canonical name beats its aliases.
+    canonical = [place for place in places if place[0] == name]
+    winner = canonical[-1] if canonical else places[-1]
+    others = [place for place in places if place != winner]
+    said = ", ".join(f"'{key}' on line {line}" for key, line in others)
+    return [
+        f"{path}:{others[0][1]}: front matter sets '{name}' more than once ({said} and "
+        f"'{winner[0]}' on line {winner[1]}): the one on line {winner[1]} is used"
+    ]
 
 
 def _unknown(keys):
@@ -307,6 +406,85 @@ def markdown_to_html(body, shape=None):
     return html, shape.headings, escaped
 
 
+TITLE_LIMIT = 200  # characters: longer titles are cut at a word, so the cover stays one page
+RUNNING_LIMIT = 60  # characters of the title in the running head, which is one line
+
+
+def shorten(text, limit):
+    """Text cut at the last word boundary before `limit` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def essay_title(meta, html, body, body_line, path, text):
+    """(title, warnings): front matter, else the first heading, else the file name."""
+    # A `# Title` line is the documented way to name an essay: only the other guesses warn.
+    from html import unescape
+
+    title = meta.get("title", "")
+    warnings = []
+    where = _line_of(text, "title") if "title" in meta else 1
+    if not title and "title" in meta:
+        said = f"{path}:{where}: 'title' is empty"
+    else:
+        said = f"{path}:1: no 'title:' in the front matter"
+    if not title:
+        found = re.search(r"<h([1-6])\b[^>]*>(.*?)</h\1>", html, re.S)
+        heading = " ".join(unescape(re.sub(r"<[^>]+>", "", found[2])).split()) if found else ""
+        if heading:
+            title = heading
+            line = where = _first_heading_line(body, body_line)
+            if found[1] != "1" or "title" in meta:
+                warnings.append(
+                    f'{said}: the title is the first heading, "{title}" (line {line}); '
+                    "add 'title: …' to choose another"
+                )
+        else:
+            title = _readable_name(path)
+            warnings.append(
+                f'{said} and there is no heading: the title is the file\'s name, "{title}"; '
+                "add 'title: …' to choose another"
+            )
+    if len(title) > TITLE_LIMIT:
+        warnings.append(
+            f"{path}:{where}: the title is {len(title)} characters, too long for a cover: "
+            f"it is cut to {TITLE_LIMIT} (put the rest in 'subtitle:' or 'summary:')"
+        )
+        title = shorten(title, TITLE_LIMIT)
+    return title, warnings
+
+
+def _first_heading_line(body, body_line):
+    """The file line of the Markdown's first heading (ATX or setext), outside code."""
+    from .readability import split_blocks
+
+    _, headings = split_blocks(body, body_line)
+    return headings[0].line if headings else body_line
+
+
+def _readable_name(path):
+    """A file name as a title: `bowel-prep_v2.md` is "Bowel prep v2"."""
+    words = " ".join(re.split(r"[-_\s.]+", Path(path).stem)).strip() or Path(path).name
+    return words[:1].upper() + words[1:]
+
+
+def essay_language(meta, body, path):
+    """(tag, warning or None): `lang:`/`language:`, else what the prose reads as."""
+    # The one place the build and --check decide it: they must never disagree.
+    if meta.get("language"):
+        return meta["language"], None
+    from .language import DEFAULT, guess_language, guessed_warning
+
+    guess = guess_language(body)
+    if guess.tag == DEFAULT and guess.reason != "mixed" and not guess.read_as:
+        return DEFAULT, None  # English, the default, and nothing says otherwise
+    return guess.tag, f"{path}:1: {guessed_warning(guess)}"
+
+
 def read_essay(path, max_bytes=MAX_BYTES, allowed=(), toc_depth=None):
     """Read front matter and Markdown into an Essay.
 
@@ -334,9 +512,10 @@ def read_essay(path, max_bytes=MAX_BYTES, allowed=(), toc_depth=None):
         references.note("shortcode", kind, message, raw)
     with time_limit(path):
         html, headings, escaped = markdown_to_html(body, shape)
-    title = meta.get("title") or next((t for level, _, t in headings if level == 1), "")
-    if not title:
-        raise SourceError("no title: add 'title:' to the front matter or a '# Title' line", path)
+    title, title_warnings = essay_title(meta, html, body, body_line, path, text)
+    warnings += title_warnings
+    language, guessed = essay_language(meta, body, path)
+    warnings += [guessed] if guessed else []
     passed = ", ".join(f"<{tag}>" for tag in ("br", "sup", "sub", "strong", "em"))
     for kind, raw in escaped.items():
         message = f"raw HTML {kind} is shown as text: only simple tags such as {passed} pass"
@@ -349,7 +528,7 @@ def read_essay(path, max_bytes=MAX_BYTES, allowed=(), toc_depth=None):
         headings=headings,
         subtitle=meta.get("subtitle", ""),
         author=meta.get("author", ""),
-        language=meta.get("language", "en"),
+        language=language,
         date=meta.get("date", ""),
         subject=meta.get("subject") or meta.get("summary", ""),
         keywords=meta.get("keywords", ()),

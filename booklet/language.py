@@ -177,3 +177,153 @@ def update_catalogues(templates):
         catalogue.update(template, no_fuzzy_matching=True)
         with open(path, "wb") as file:
             write_po(file, catalogue, width=88, ignore_obsolete=True)
+
+
+# --- guessing the language of an essay that does not say ---------------------------
+
+# Scripts one language writes (here): no model is needed to tell them.
+SCRIPT_LANGUAGES = {
+    "HEBREW": "he",
+    "HANGUL": "ko",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "CJK": "zh",
+    "GREEK": "el",
+    "THAI": "th",
+    "GEORGIAN": "ka",
+    "ARMENIAN": "hy",
+    "TAMIL": "ta",
+    "ETHIOPIC": "am",
+    "KHMER": "km",
+    "LAO": "lo",
+    "SINHALA": "si",
+    "MYANMAR": "my",
+    "GUJARATI": "gu",
+    "GURMUKHI": "pa",
+    "KANNADA": "kn",
+    "MALAYALAM": "ml",
+    "TELUGU": "te",
+    "ORIYA": "or",
+}
+# py3langid's labels that a booklet knows by another tag.
+DETECTED_ALIASES = {"ary": "ar", "arz": "ar", "hbo": "he", "wuu": "zh", "uzs": "uz"}
+SAMPLE = 3000  # characters of prose are plenty to tell a language, and keep it quick
+FEWEST_LETTERS = 60  # below this, a guess is a coin toss
+HINT = 0.5  # … and the least it needs to be named when a short text is set as English
+SURE = 0.9  # py3langid's normalised probability a guess needs
+MOSTLY = 0.6  # the share of letters the main script needs for the text to be one language
+NOT_PROSE = re.compile(
+    r"^\s{0,3}(`{3,}|~{3,}).*?^\s{0,3}\1[ \t]*$"  # fenced code
+    r"|`[^`\n]*`"  # inline code
+    r"|<[^>\n]*>"  # tags and autolinks
+    r"|\]\([^)\n]*\)"  # link targets
+    r"|https?://\S+|www\.\S+|\S+@\S+"  # bare addresses
+    r"|\{\{.*?\}\}|\{%.*?%\}",  # template fields and shortcodes
+    re.S | re.M,
+)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The language an essay's text reads as: its tag, and how sure the guess is."""
+
+    tag: str
+    reason: str  # "script", "detected", "short", "mixed"
+    read_as: str = ""  # another language the text may be in, when it is set as English
+
+
+def prose_sample(body):
+    """The prose of the Markdown, without code, addresses and markup, cut to SAMPLE."""
+    return NOT_PROSE.sub(" ", body)[: SAMPLE * 2]
+
+
+def script_of(char):
+    """The Unicode script a letter belongs to, as its name starts: "LATIN", "ARABIC", "CJK"."""
+    import unicodedata
+
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else ""
+
+
+def guess_language(body):
+    """Guess the language of Markdown prose offline: a Guess (English when it cannot tell)."""
+    from collections import Counter
+
+    sample = prose_sample(body)
+    scripts = Counter(script_of(char) for char in sample if char.isalpha())
+    letters = sum(scripts.values())
+    if not letters:
+        return Guess(DEFAULT, "short")
+    # Japanese mixes kana with Chinese characters: any kana means Japanese.
+    if scripts["HIRAGANA"] + scripts["KATAKANA"] >= 0.1 * letters:
+        return Guess("ja", "script")
+    script, count = scripts.most_common(1)[0]
+    if count < MOSTLY * letters:
+        return Guess(DEFAULT, "mixed", _detect(sample)[0])
+    if script in SCRIPT_LANGUAGES:
+        return Guess(SCRIPT_LANGUAGES[script], "script")
+    if script == "ARABIC" and count < FEWEST_LETTERS:
+        return Guess("ar", "script")  # too short to tell Arabic from Persian or Urdu
+    # The detector weighs bytes: three-byte letters of another script would outvote these.
+    tag, probability = _detect(
+        "".join(c for c in sample if not c.isalpha() or script_of(c) == script)
+    )
+    if count < FEWEST_LETTERS:
+        # A line or two: English, the default, unless it clearly reads as another language.
+        return Guess(DEFAULT, "short", tag if tag != DEFAULT and probability >= HINT else "")
+    if tag and (probability >= SURE or tag == DEFAULT):  # unsure of English: the default
+        return Guess(tag, "detected")
+    if script == "ARABIC":  # right to left whatever the detector's doubt
+        return Guess(tag if direction(tag or "ar") == "rtl" else "ar", "script")
+    return Guess(DEFAULT, "mixed", tag)
+
+
+def _detect(sample):
+    """py3langid's (tag, probability) for a sample, mapped to the tags a booklet uses."""
+    tag, probability = _identifier().classify(sample[:SAMPLE])
+    tag = DETECTED_ALIASES.get(tag, tag)
+    return ("" if tag == "zxx" else tag), probability
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier():
+    """py3langid's model, loaded once (about a second): only essays without `lang:` need it."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def language_name(tag):
+    """The English name of a language tag ("Arabic"), or the tag itself."""
+    from babel import Locale, UnknownLocaleError
+
+    for name in locale_names(tag):
+        try:
+            return Locale.parse(name).get_display_name("en") or tag
+        except (ValueError, UnknownLocaleError):
+            continue
+    return tag
+
+
+def guessed_warning(guess):
+    """What the build says about a language it had to guess."""
+    missing = "no 'lang:' in the front matter"
+    if guess.reason == "short":
+        return (
+            f"{missing} and too little text to tell the language (it reads most like "
+            f"{language_name(guess.read_as)}, {guess.read_as}): set as English (en); "
+            f"add 'lang: {guess.read_as}' if it is {language_name(guess.read_as)}"
+        )
+    if guess.reason == "mixed":
+        most = (
+            f" (most like {language_name(guess.read_as)}, {guess.read_as})" if guess.read_as else ""
+        )
+        return (
+            f"{missing} and the text mixes languages{most}: set as English (en); "
+            "add 'lang: …' with the language's tag to say which"
+        )
+    way = "right to left" if direction(guess.tag) == "rtl" else "left to right"
+    return (
+        f"{missing}: the text reads as {language_name(guess.tag)} ({guess.tag}), set {way}; "
+        f"add 'lang: {guess.tag}' to say so"
+    )

@@ -327,7 +327,8 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
     finally:  # what was built is recorded, even when the run is interrupted
         entries = {h.name: entries[h.name] for h in handouts if h.name in entries}
         templates = planned[0][1].templates if planned else None
-        unwritten = _write_record(entries, record_path, index_path, templates)
+        failures = {r.name: r.error for r in results if r.state == FAILED}
+        unwritten = _write_record(entries, record_path, index_path, templates, failures)
     watched = {h.source for h in handouts}
     for handout, request in planned:
         roots = _roots(handout, request)
@@ -340,7 +341,7 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
     return Summary(results, record_path, index_path, frozenset(watched), unwritten)
 
 
-def _write_record(entries, record_path, index_path, templates):
+def _write_record(entries, record_path, index_path, templates, failures):
     """Write the record and the index; why not, as one line, when the folder refuses them.
 
     A folder that takes no record (read-only, a folder in its place) still gets the run's
@@ -350,7 +351,8 @@ def _write_record(entries, record_path, index_path, templates):
 
     try:
         _write_if_changed(record_path, _record_bytes(entries))
-        _write_if_changed(index_path, render_index(entries, index_path.parent, templates))
+        index = render_index(entries, index_path.parent, templates, failures)
+        _write_if_changed(index_path, index)
     except BookletError as error:
         return error.format_message()
     return ""
@@ -398,8 +400,10 @@ def _write_if_changed(path, data):
     write_files({path: data})
 
 
-def render_index(entries, folder, templates=None):
+def render_index(entries, folder, templates=None, failures=None):
     """The front desk's catalogue: each handout's title, language, pages, level and files."""
+    # `failures` (name: error line) are listed too, with any files an earlier build left:
+    # a handout that failed is never silently missing.
     import jinja2
 
     from .render import TEMPLATES
@@ -411,15 +415,23 @@ def render_index(entries, folder, templates=None):
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    handouts = [
-        {
-            **entry,
-            "name": name,
-            "pages": next((f["pages"] for f in entry["files"] if f["kind"] != "print sheets"), ""),
-            "files": [{**f, "href": quote(f["file"])} for f in entry["files"]],
-        }
-        for name, entry in entries.items()
-    ]
+    failures = failures or {}
+    unbuilt = {"title": "", "language": "", "grade": None, "files": []}
+    order = sorted({*entries, *failures})  # the library's order: by name
+    handouts = []
+    for name in order:
+        entry = entries.get(name) or unbuilt
+        handouts.append(
+            {
+                **entry,
+                "name": name,
+                "pages": next(
+                    (f["pages"] for f in entry["files"] if f["kind"] != "print sheets"), ""
+                ),
+                "files": [{**f, "href": quote(f["file"])} for f in entry["files"]],
+                "error": failures.get(name, ""),
+            }
+        )
     html = environment.get_template(INDEX_TEMPLATE).render(handouts=handouts, version=__version__)
     return html.encode()
 

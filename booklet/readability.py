@@ -22,7 +22,8 @@ markers go. Line numbers are lines of the source file, front matter included, fr
 Headings are checked (skipped levels, jargon) but, being fragments, not measured.
 
 The headline ``grade`` depends on the essay's language (front matter ``lang`` or
-``language``, a BCP 47 tag, default ``en``), each figure computed by ``textstat``:
+``language``, a BCP 47 tag; without one, guessed from the prose by ``essay.essay_language``,
+the build's own guess), each figure computed by ``textstat``:
 
 - en: SMOG (the formula health-literacy studies trust). Flesch–Kincaid grade and
   Flesch reading ease are reported beside it.
@@ -34,8 +35,13 @@ The headline ``grade`` depends on the essay's language (front matter ``lang`` or
 - it: Gulpease index (0–100), read off its published school levels
   (80 = end of primary school, grade 5; 60 = end of middle school, grade 8; 40 = end of
   secondary school, grade 13; straight lines between).
-- any other language: RIX (long words per sentence, no syllables needed), turned into a
-  grade with Anderson's (1983) table; the report says so in its notes.
+- ar: OSMAN ease (0–100), read off Flesch's ease table like the ease scores above.
+- any other language written in Latin, Cyrillic or Greek letters: RIX (long words per
+  sentence, no syllables needed), turned into a grade with Anderson's (1983) table; the
+  report says so in its notes.
+- any other script (Chinese, Hebrew, Amharic, Tamil …): not graded. ``grade`` is None,
+  ``formula`` is ``"none"``, ``passed`` is true and a note says why: no formula of
+  another language is ever applied to it.
 
 These conversions are guides, not measurements; the notes in the report name the formula.
 
@@ -55,7 +61,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import SourceError
-from .essay import check_front_matter, read_source, split_front_matter
+from .essay import check_front_matter, essay_language, read_source, split_front_matter
 
 JARGON_DIR = Path(__file__).resolve().parent.parent / "templates" / "jargon"
 LONG_SENTENCE = 25  # words; over this a sentence is a problem
@@ -81,6 +87,9 @@ VAGUE_LINK_TEXT = {
     "website",
 }
 
+NOT_GRADED = "none"  # the formula of a report with no grade
+# RIX counts words of seven letters or more: it was normed on alphabets written with spaces.
+RIX_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 # (ease, grade) points of Flesch's table and of Gulpease's school levels.
 FLESCH_GRADES = ((100, 4), (90, 5), (80, 6), (70, 7), (60, 9), (50, 12), (30, 16), (0, 18))
 GULPEASE_GRADES = ((100, 3), (80, 5), (60, 8), (40, 13), (0, 18))
@@ -135,7 +144,7 @@ class Report:
     path: str
     language: str
     formula: str
-    grade: float
+    grade: float | None  # None: no formula for the language (formula "none")
     max_grade: float
     passed: bool
     words: int
@@ -591,12 +600,34 @@ def measure(prose, language):
         key = names[root].lower().replace("–", "_") + "_reading_ease"
         notes.append(f"grade read off Flesch's ease table from the {names[root]} score")
         return names[root], _interpolate(ease, FLESCH_GRADES), english, {key: round(ease, 1)}, notes
+    if root == "ar":
+        ease = ts.osman(prose)
+        notes.append("grade read off Flesch's ease table from the OSMAN score")
+        return "OSMAN", _interpolate(ease, FLESCH_GRADES), english, {"osman": round(ease, 1)}, notes
+    if _main_script(prose) not in RIX_SCRIPTS:
+        from .language import language_name
+
+        notes.append(
+            f"no readability formula for {language_name(language)} ({language}): not graded; "
+            "judge it by reading it with a patient"
+        )
+        return NOT_GRADED, None, english, {}, notes
     rix = ts.rix(prose)
     notes.append(
         f"no readability formula for '{language}': the grade is RIX (long words a sentence) "
         "read off Anderson's table; treat it as a rough guide"
     )
     return "RIX", _rix_grade(rix), english, {"rix": round(rix, 2)}, notes
+
+
+def _main_script(prose):
+    """The script most of the prose's letters are in ("LATIN", "HAN" …)."""
+    from collections import Counter
+
+    from .language import script_of
+
+    scripts = Counter(script_of(char) for char in prose if char.isalpha())
+    return scripts.most_common(1)[0][0] if scripts else ""
 
 
 def syllable_counter(language):
@@ -640,8 +671,9 @@ def read_prose(path, max_bytes=None):
     path = Path(path)
     text = read_source(path) if max_bytes is None else read_source(path, max_bytes)
     meta, body, _ = split_front_matter(text, path)
-    # The booklet's reading of the language: `language` wins, a malformed tag is English.
-    language = check_front_matter(meta, path, text)[0].get("language", "en")
+    # The booklet's reading of the language: `language` wins, a malformed tag is English,
+    # none is guessed from the prose exactly as the build guesses it.
+    language = essay_language(check_front_matter(meta, path, text)[0], body, path)[0]
     first_line = text.count("\n", 0, len(text) - len(body)) + 1
     units, headings = split_blocks(body, first_line)
     problems = _heading_problems(headings)
@@ -698,14 +730,14 @@ def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None, max_bytes
     )
     problems.extend(jargon_problems)
     problems.sort(key=lambda p: (p.line, KINDS.index(p.kind)))
-    grade = round(grade, 1)
+    grade = round(grade, 1) if grade is not None else None
     return Report(
         path=str(path),
         language=language,
         formula=formula,
         grade=grade,
         max_grade=max_grade,
-        passed=grade <= max_grade,
+        passed=grade is None or grade <= max_grade,  # nothing to hold against the target
         words=words,
         sentences=sentence_count,
         mean_sentence_length=round(words / sentence_count, 1) if sentence_count else 0.0,
@@ -774,6 +806,11 @@ def _grade(value):
 
 def reading_level_line(report):
     """The one line a normal build prints after "Wrote …"."""
+    if report.grade is None:
+        from .language import language_name
+
+        name = f"{language_name(report.language)} ({report.language})"
+        return f"Reading level: not graded — no readability formula for {name}"
     return (
         f"Reading level: grade {_grade(report.grade)} (target {_grade(report.max_grade)}) "
         "— python build.py --check for details"
@@ -796,7 +833,9 @@ def format_text(report):
     """The short plain report: grade against target, what to fix first, with lines."""
     verdict = "within" if report.passed else "above"
     lines = [
-        f"{report.path}: grade {_grade(report.grade)} ({report.formula}, {report.language}) — "
+        f"{report.path}: not graded ({report.language}) — no readability formula for it"
+        if report.grade is None
+        else f"{report.path}: grade {_grade(report.grade)} ({report.formula}, {report.language}) — "
         f"{verdict} the target of grade {_grade(report.max_grade)}",
     ]
     detail = (

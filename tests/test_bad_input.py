@@ -48,7 +48,11 @@ CASES = {
         ["e.md", "--strict"],
         "{t}/e.md:3: front matter: ignored 'colour'",
     ),
-    "no title": ({"e.md": "Just text.\n"}, ["e.md"], "{t}/e.md: no title"),
+    "no title with --strict": (
+        {"e.md": "Just text.\n"},
+        ["e.md", "--strict"],
+        "{t}/e.md:1: no 'title:' in the front matter and there is no heading",
+    ),
     "too big": (
         {"e.md": "# T\n\n" + "word " * 1000},
         ["e.md", "--max-size", "100"],

@@ -125,7 +125,9 @@ def test_a_broken_essay_stops_nothing_else(built, tmp_path):
     assert errors == [f"Error: {broken}: is a binary file, not Markdown text"]
     assert "Traceback" not in run.stderr
     index = (tmp_path / "dist" / "index.html").read_text()
-    assert "roto" not in index  # a handout that never built has nothing to list
+    # Listed all the same, with its error: a failure is never silently missing.
+    row = index.split("espanol/roto.md", 1)[1].split("</tr>", 1)[0]
+    assert f"Failed to build: {broken}: is a binary file, not Markdown text" in row
 
 
 def test_a_deleted_output_is_rebuilt_and_force_rebuilds_all(library):
