@@ -8,8 +8,9 @@ from pathlib import Path
 from .editions import DEFAULT_LOG
 from .errors import LogError, closest
 from .lines import line_of, toml_problem
+from .paths import templates_folder
 
-LOGS = Path(__file__).resolve().parent.parent / "templates" / "logs"
+LOGS = templates_folder() / "logs"
 MAX_DEFINITION_BYTES = 100_000
 
 LOG_KEYS = ("title", "intro", "entry", "per_page", "fields")

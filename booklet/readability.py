@@ -62,8 +62,9 @@ from pathlib import Path
 
 from .errors import SourceError
 from .essay import check_front_matter, essay_language, read_source, split_front_matter
+from .paths import templates_folder
 
-JARGON_DIR = Path(__file__).resolve().parent.parent / "templates" / "jargon"
+JARGON_DIR = templates_folder() / "jargon"
 LONG_SENTENCE = 25  # words; over this a sentence is a problem
 HARD_SYLLABLES = 4  # words of this many syllables or more are hard
 LONGEST_SHOWN = 10

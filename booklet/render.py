@@ -6,8 +6,9 @@ from pathlib import Path
 
 from . import __version__
 from .errors import TemplateError
+from .paths import templates_folder
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = templates_folder()
 
 
 def qr_code(website):
