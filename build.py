@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Build the patient booklet: `python build.py --help`."""
 
-import math
-import os
-import signal
-import sys
-from pathlib import Path
+import time
 
-import click
+STARTED = time.perf_counter(), time.process_time()  # BOOKLET_TIMINGS: build.py's start-up
+
+import math  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import click  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -168,6 +172,11 @@ def main(ctx, sources, watch, quiet, check, json_report, jobs, force, **options)
     """
     # `kill` gets the same clean stop as Ctrl-C: no half-written file left behind.
     signal.signal(signal.SIGTERM, _interrupt)
+    from booklet import timings
+
+    if timings.enabled():
+        wall, cpu = time.perf_counter() - STARTED[0], time.process_time() - STARTED[1]
+        timings.add("start-up: build.py, Click, options", wall, cpu)
     given = {
         name
         for name in ("paper", "large_print", "impose")
@@ -190,7 +199,11 @@ def main(ctx, sources, watch, quiet, check, json_report, jobs, force, **options)
         return
     from booklet.pipeline import build
 
-    built = _one_line(lambda: build(make_request(**options)), options["source"])
+    def timed_request():
+        with timings.stage("settings, request"):
+            return make_request(**options)
+
+    built = _one_line(lambda: build(timed_request()), options["source"])
     report(built.written, built.warnings, quiet)
     if built.reading is not None and not quiet:
         from booklet.readability import reading_level_line
