@@ -1,6 +1,8 @@
 """The physical limit of this stack: Markdown -> minimal HTML -> WeasyPrint PDF, nothing else.
 
-With BOOKLET_TIMINGS=path set (by `make bench`), its stages are timed as the build's are.
+A5 pages and 12 pt type, as the booklet's reading copy (issue 21's baseline); `--a4` gives
+WeasyPrint's defaults (A4, 16 px), the baseline of earlier releases. With
+BOOKLET_TIMINGS=path set (by `make bench`), its stages are timed as the build's are.
 """
 
 import os
@@ -26,4 +28,6 @@ with stage("reading: front matter, Markdown, sanitiser"):
     if text.startswith("---\n"):
         text = text.split("\n---\n", 1)[1]
     html = markdown.markdown(text)
-weasyprint.HTML(string=f"<!DOCTYPE html><html><body>{html}</body></html>").write_pdf(sys.argv[2])
+style = "" if "--a4" in sys.argv else "<style>@page { size: A5 } body { font-size: 12pt }</style>"
+page = f"<!DOCTYPE html><html><head>{style}</head><body>{html}</body></html>"
+weasyprint.HTML(string=page).write_pdf(sys.argv[2])

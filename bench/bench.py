@@ -189,6 +189,12 @@ def main():
         results = compare(
             {
                 "bare WeasyPrint": [*bare, str(ESSAY), str(tmp / "bare.pdf")],
+                "bare WeasyPrint, A4 16 px (old baseline)": [
+                    *bare,
+                    str(ESSAY),
+                    str(tmp / "bare-a4.pdf"),
+                    "--a4",
+                ],
                 "default build": [*build, "-o", str(tmp / "a.pdf")],
                 "--episode-log --impose": [
                     *build,
