@@ -32,12 +32,6 @@ def impose(pdf_bytes, sheet_size, title="", right_to_left=False):
     import pikepdf
 
     source = pikepdf.open(BytesIO(pdf_bytes))
-    if "/AcroForm" in source.Root:
-        # A sheet carries no fields: what they show (a task the author ticked) is drawn.
-        # qpdf leaves fields alone while the form asks viewers to redraw them.
-        if "/NeedAppearances" in source.Root.AcroForm:
-            del source.Root.AcroForm["/NeedAppearances"]
-        source.flatten_annotations("print")
     sheet_width, sheet_height = sheet_size
     half = sheet_width / 2
     sheets = pikepdf.new()
