@@ -10,7 +10,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from booklet.cli import _interrupt, main  # noqa: E402, F401  (_interrupt: tests send SIGTERM)
+from booklet.cli import _interrupt, exit_now, main  # noqa: E402, F401  (tests send SIGTERM)
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit as done:  # Click ends every run with one
+        exit_now(done.code)

@@ -1,6 +1,5 @@
 """The build: read the essay, render the templates, lay out pages, write the PDFs."""
 
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,6 +7,7 @@ from .editions import DEFAULT_PAPER, EDITIONS, MAX_BYTES, Edition
 from .errors import BookletError, ConfigError, RenderError
 from .language import choose_language
 from .render import TEMPLATES
+from .timings import stage
 
 
 @dataclass(frozen=True)
@@ -110,22 +110,28 @@ def build_pdfs(request, font_config=None):
 
     Print sheets are imposed from the laid-out reading pages, never rendered again.
     """
+    with stage("imports: WeasyPrint, Markdown, Jinja"):
+        _import_libraries()
     from .essay import read_essay
 
-    essay = read_essay(
-        request.source,
-        request.max_bytes,
-        allowed=_roots(request, request.source),
-        toc_depth=request.clinic.toc_depth,
-    )
-    language, unspoken = choose_language(essay.language, request.templates)
+    with stage("reading: front matter, Markdown, sanitiser"):
+        essay = read_essay(
+            request.source,
+            request.max_bytes,
+            allowed=_roots(request, request.source),
+            toc_depth=request.clinic.toc_depth,
+        )
+    with stage("language, log"):
+        language, unspoken = choose_language(essay.language, request.templates)
     notes = [*essay.warnings, *([f"{essay.path}: {unspoken}"] if unspoken else [])]
-    notes += _glyph_warnings(essay, request)
+    with stage("glyph check"):
+        notes += _glyph_warnings(essay, request)
     if request.strict and notes:
         raise RenderError(f"{notes[0]} (--strict)")
     # An essay that names its log gets it, unless --no-episode-log said no.
     log_pages = request.log_pages or (request.log_if_named if essay.log else 0)
-    log, log_files = choose_log(request, essay, log_pages)
+    with stage("language, log"):
+        log, log_files = choose_log(request, essay, log_pages)
     font_config = font_config or font_configuration()
     editions = list(dict.fromkeys(output.edition for output in request.outputs))
     job = (essay, request, font_config, log, language, log_pages)
@@ -148,9 +154,10 @@ def build_pdfs(request, font_config=None):
         if output.sheets:
             from .impose import impose, sheet_sides
 
-            files[output.path] = impose(
-                data, edition.sheet_size, essay.title, language.direction == "rtl"
-            )
+            with stage("print sheets (impose)"):
+                files[output.path] = impose(
+                    data, edition.sheet_size, essay.title, language.direction == "rtl"
+                )
             described.append((output.path, len(sheet_sides(pages)), output.kind))
         else:
             files[output.path] = data
@@ -166,11 +173,39 @@ def _edition_pdf(job, edition):
     essay, request, font_config, log, language, log_pages = job
     folder = essay.path.resolve().parent
     roots = _roots(request, essay.path)
-    html = render_html(essay, request.clinic, edition, log_pages, request.templates, log, language)
-    layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
-    data = write_pdf(layout)
+    with stage("render (Jinja)"):
+        html = render_html(
+            essay, request.clinic, edition, log_pages, request.templates, log, language
+        )
+    with stage("layout"):
+        layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
+    with stage("write: PDF objects"):
+        data = write_pdf(layout)
     warnings = _messages(layout.problems, essay, request, layout.read)
     return data, len(layout.document.pages), warnings, layout.read
+
+
+def _import_libraries():
+    """WeasyPrint, Markdown and Jinja, which every build uses, imported in one place (timed)."""
+    import jinja2  # noqa: F401
+
+    from .startup import import_markdown, import_weasyprint
+    from .timings import install
+
+    import_markdown()
+    import_weasyprint()
+    install()
+    if not _FROZEN:
+        import gc
+
+        # What the imports made lives as long as the process: the garbage collector
+        # need not walk it again at every full collection during layout (~0.1 s).
+        # Once: in --watch and a library, later builds' garbage must stay collectable.
+        gc.freeze()
+        _FROZEN.append(True)
+
+
+_FROZEN = []  # gc.freeze() done
 
 
 def _glyph_warnings(essay, request):
@@ -363,67 +398,22 @@ def _in_parallel(job, editions):
     return [results[index][1] for index in range(len(editions))]
 
 
-@contextmanager
-def _in_background(function, *args):
-    """Start function(*args) in a forked process now; yield a callable that waits for it.
-
-    One process and a pipe, not a pool: when the build fails first, the process is
-    killed, with no queue lock it might hold to wait on.
-    """
-    if not _can_fork():
-        yield lambda: function(*args)
-        return
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_answer, args=(sending, function, args), daemon=True)
-    process.start()
-    sending.close()
-
-    def result():
-        try:
-            done, value = receiving.recv()
-        except EOFError:  # the process died without answering
-            raise RuntimeError(f"{function.__name__} ended without an answer") from None
-        if not done:
-            raise value
-        return value
-
-    try:
-        yield result
-    finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        receiving.close()
-
-
-def _answer(connection, function, args):
-    """In the background process: send (True, result) or (False, the error)."""
-    _quiet_worker()
-    try:
-        connection.send((True, function(*args)))
-    except Exception as error:
-        connection.send((False, error))
-    finally:
-        connection.close()
-
-
 def build(request, font_config=None):
     """Build and write atomically."""
     from .output import write_files
 
-    # The reading level is measured on the other core while the pages are laid out.
-    measuring = _in_background(_reading_level, request) if request.max_grade is not None else None
-    with measuring or nullcontext(lambda: None) as reading:
-        laid = build_pdfs(request, font_config)
+    laid = build_pdfs(request, font_config)
+    # The reading level is measured here, in this process, after the layout: not on the
+    # other core beside it, which saved wall time only while that core was idle and
+    # cost CPU (a fork, imports twice) and wall time whenever it was not (README).
+    report = None
+    if request.max_grade is not None:
         try:  # before writing: a file that appears means a finished build
-            report = reading()
+            report = _reading_level(request, laid.essay.source)
         except BookletError as error:  # a booklet with no prose to measure is still one
-            report = None
             laid.warnings.append(f"{error.format_message()} (reading level not measured)")
-    write_files(laid.files)
+    with stage("write files"):
+        write_files(laid.files)
     written = [
         Written(path, pages, len(laid.files[path]), kind) for path, pages, kind in laid.described
     ]
@@ -433,11 +423,15 @@ def build(request, font_config=None):
     )
 
 
-def _reading_level(request):
-    """The essay's readability report, measured against the request's target."""
+def _reading_level(request, text):
+    """The essay's readability report, measured against the request's target.
+
+    `text` is the essay as the build read it: the file is not read again.
+    """
     from .readability import check_essay
 
     clinic = request.clinic
-    return check_essay(
-        request.source, request.max_grade, clinic.jargon, max_bytes=request.max_bytes
-    )
+    with stage("reading level"):
+        return check_essay(
+            request.source, request.max_grade, clinic.jargon, max_bytes=request.max_bytes, text=text
+        )

@@ -39,3 +39,24 @@ def import_weasyprint():
             del sys.modules[name]
         import weasyprint
     return weasyprint
+
+
+def import_markdown():
+    """Import Python-Markdown and its fenced-code extension without Pygments.
+
+    fenced_code imports codehilite, which imports Pygments when it is installed (~15 ms)
+    only to highlight code when the codehilite extension is on; the booklet never turns
+    it on. Pygments stays importable for everything else afterwards.
+    """
+    if "markdown.extensions.fenced_code" in sys.modules:
+        return sys.modules["markdown"]
+    blocked = "pygments" not in sys.modules
+    if blocked:
+        sys.modules["pygments"] = None  # an import of it raises ImportError meanwhile
+    try:
+        import markdown
+        import markdown.extensions.fenced_code  # noqa: F401
+    finally:
+        if blocked and sys.modules.get("pygments", False) is None:
+            del sys.modules["pygments"]
+    return markdown

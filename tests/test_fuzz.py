@@ -113,7 +113,9 @@ def located(line):
     handout=st.sampled_from(HANDOUTS),
     edits=st.lists(line_edits, min_size=1, max_size=6),
 )
-def test_a_damaged_handout_is_built_or_refused_in_one_located_line(tmp_path_factory, handout, edits):
+def test_a_damaged_handout_is_built_or_refused_in_one_located_line(
+    tmp_path_factory, handout, edits
+):
     folder = tmp_path_factory.mktemp("fuzz")
     essay = folder / handout.name
     essay.write_text(damage(handout.read_text(encoding="utf-8"), edits), encoding="utf-8")
