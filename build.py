@@ -106,6 +106,12 @@ def _size(n):
     help="Fail, not warn, when the essay or templates refer to a file or URL they may not use.",
 )
 @click.option(
+    "--allow-missing-glyphs",
+    is_flag=True,
+    help="Build even when the essay has text of a script no shipped font draws (it prints "
+    "in a system font, or as empty boxes): a warning, not an error.",
+)
+@click.option(
     "--max-size",
     type=click.IntRange(1),
     default=MAX_BYTES,
@@ -297,6 +303,7 @@ def make_request(
     max_size,
     allow,
     editions,
+    allow_missing_glyphs=False,
     max_grade=None,
     log=None,
 ):
@@ -350,6 +357,7 @@ def make_request(
         log_pages=log_pages if episode_log else 0,
         log_if_named=0 if refused else log_pages,
         strict=strict,
+        allow_missing_glyphs=allow_missing_glyphs,
         templates=templates,
         max_bytes=max_size,
         allow=tuple(folder.resolve() for folder in allow) + clinic.allow,
