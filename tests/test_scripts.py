@@ -158,11 +158,12 @@ def test_every_script_reads_back_as_written(tmp_path, name):
 
 @pytest.mark.slow
 def test_cjk_headings_are_bold_and_regional(tmp_path):
-    """Headings use the bold CJK face; the text's lang reaches the face (zh-HK forms)."""
+    """Headings use the bold CJK face; Cantonese characters come from the rare part."""
     code, lines, data = build(tmp_path, "hk-bowel-prep.md")
     assert code == 0, lines
     fonts = {name.split("+", 1)[-1] for name in shown_glyphs(data)}
     assert {"Booklet-Noto-Sans-CJK", "Booklet-Noto-Sans-CJK-Bold"} <= fonts
+    assert "Booklet-Noto-Sans-CJK-Rare" in fonts  # 㗎: not in Big5's frequent level
 
 
 def test_unshipped_script_is_one_error_naming_it_and_its_line(tmp_path):
@@ -269,3 +270,19 @@ def test_a_latin_pdf_embeds_no_cjk_or_indic_face(tmp_path):
     fonts = {name.split("+", 1)[-1] for name in shown_glyphs(latin.read_bytes())}
     assert fonts and all(name.startswith("Atkinson") for name in fonts), fonts
     assert any("CJK" in name for name in shown_glyphs(data))
+
+
+@pytest.mark.slow
+def test_the_language_picks_the_regional_forms(tmp_path):
+    """骨 has its own form in simplified and traditional Chinese and in Japanese (Korean
+    shares the simplified one)."""
+    drawn = {}
+    for lang in ("zh-Hans", "zh-Hant", "ja", "ko"):
+        essay = tmp_path / f"{lang}.md"
+        essay.write_text(f"---\ntitle: X\nlang: {lang}\n---\n\n骨\n", encoding="utf-8")
+        out = tmp_path / f"{lang}.pdf"
+        assert run_cli(essay, "-o", out, "-q").exit_code == 0
+        glyphs = shown_glyphs(out.read_bytes())
+        drawn[lang] = next(ids for name, (ids, _) in glyphs.items() if name.endswith("-CJK"))
+    assert len({frozenset(drawn[lang]) for lang in ("zh-Hans", "zh-Hant", "ja")}) == 3, drawn
+    assert drawn["ko"] != drawn["ja"], drawn
