@@ -104,6 +104,12 @@ def _size(n):
     help="Fail, not warn, when the essay or templates refer to a file or URL they may not use.",
 )
 @click.option(
+    "--allow-missing-glyphs",
+    is_flag=True,
+    help="Build even when the essay has text of a script no shipped font draws (it prints "
+    "in a system font, or as empty boxes): a warning, not an error.",
+)
+@click.option(
     "--max-size",
     type=click.IntRange(1),
     default=MAX_BYTES,

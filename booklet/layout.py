@@ -55,8 +55,9 @@ def _weasyprint_messages():
 # Said of the machine, not the booklet: without libharfbuzz-subset WeasyPrint subsets
 # fonts with fontTools instead (made reproducible by _fixed_font_clock).
 ENVIRONMENT_NOTES = ("instead of HarfBuzz-Subset",)
-# Said by the essay stage already, with the file and line (booklet/shape.py).
-ESSAY_NOTES = ("has no required alt description",)
+# Said by the essay stage already, with the file and line (booklet/shape.py); a glyph no
+# face has is said once per script by booklet/glyphs.py, never once per character.
+ESSAY_NOTES = ("has no required alt description", ".notdef glyph rendered")
 FONT_EPOCH = "0"  # fontTools' subsets are dated 1970-01-01 unless SOURCE_DATE_EPOCH is set
 FAILED_TO_LOAD = re.compile(r"Failed to load (\w+(?: \w+)?) at '([^']*)'(?::\s*(.*))?", re.DOTALL)
 NO_ANCHOR = re.compile(r"No anchor (#\S*) for internal URI reference")

@@ -171,6 +171,7 @@ def _options(request, folder):
         "log_if_named": request.log_if_named,
         "log": request.log,
         "strict": request.strict,
+        "allow_missing_glyphs": request.allow_missing_glyphs,
         "max_bytes": request.max_bytes,
         "max_grade": request.max_grade,
         "allow": sorted(Path(folder).name for folder in request.allow),

@@ -156,6 +156,7 @@ def make_request(
     max_size,
     allow,
     editions,
+    allow_missing_glyphs=False,
     max_grade=None,
     log=None,
 ):
@@ -181,6 +182,7 @@ def make_request(
         log_pages=log_pages if episode_log else 0,
         log_if_named=0 if refused else log_pages,
         strict=strict,
+        allow_missing_glyphs=allow_missing_glyphs,
         templates=templates,
         max_bytes=max_size,
         allow=tuple(folder.resolve() for folder in allow) + clinic.allow,

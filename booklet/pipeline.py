@@ -38,6 +38,7 @@ class Request:
     allow: tuple = ()  # folders the build may read besides the essay's, templates and settings
     log: str | None = None  # --log: a shipped log's name, or a definition's path
     max_grade: float | None = None  # measure the reading level against this; None: do not
+    allow_missing_glyphs: bool = False  # text no shipped face draws: a warning, not an error
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def build_pdfs(request, font_config=None):
         language, unspoken = choose_language(essay.language, request.templates)
     notes = [*essay.warnings, *([f"{essay.path}: {unspoken}"] if unspoken else [])]
     with stage("glyph check"):
-        notes += _glyph_warnings(essay, request)
+        notes += _glyph_warnings(essay, request)  # raises for a script no face draws
     if request.strict and notes:
         raise RenderError(f"{notes[0]} (--strict)")
     # An essay that names its log gets it, unless --no-episode-log said no.
@@ -209,20 +210,34 @@ _FROZEN = []  # gc.freeze() done
 
 
 def _glyph_warnings(essay, request):
-    """Characters of the essay or the clinic's details that no shipped font can draw."""
-    from .glyphs import missing_glyphs
+    """Warnings for what of the essay or the clinic's details no shipped face draws.
+
+    Text of a script no face has is an error (RenderError) unless --allow-missing-glyphs
+    makes it a warning: a booklet of empty boxes is never written silently.
+    """
+    from .glyphs import messages
     from .settings import line_of_key
 
-    warnings = missing_glyphs(essay.source, essay.path, request.templates)
+    errors, warnings = messages(essay.source, essay.path, request.templates)
     clinic = request.clinic
     if clinic.path:
         settings = clinic.path.read_text(encoding="utf-8", errors="replace")
         for key in ("name", "address", "phone", "edition", "disclaimer"):
             first = line_of_key(settings, key) or 1
-            warnings += missing_glyphs(
-                str(getattr(clinic, key)), clinic.path, request.templates, first
-            )
-    return warnings
+            more = messages(str(getattr(clinic, key)), clinic.path, request.templates, first)
+            errors += more[0]
+            warnings += more[1]
+    if errors and not request.allow_missing_glyphs:
+        others = f" ({len(errors) - 1} more scripts too)" if len(errors) > 1 else ""
+        raise RenderError(
+            f"{errors[0]}; add a face, or build anyway with --allow-missing-glyphs{others}"
+        )
+    shown = [
+        f"{error}: a system font draws it if the computer has one, else it prints as "
+        "empty boxes (--allow-missing-glyphs)"
+        for error in errors
+    ]
+    return shown + warnings
 
 
 def _roots(request, essay_path):

@@ -9,6 +9,7 @@ from .errors import TemplateError
 from .paths import templates_folder
 
 TEMPLATES = templates_folder()
+FACES = "<!-- booklet: the font faces this document needs -->"
 
 
 def qr_code(website):
@@ -99,7 +100,7 @@ def render_html(
     qr = qr_code(clinic.website)
     try:
         template = environment.get_template("booklet.html")
-        return template.render(
+        text = template.render(
             essay=essay,
             # The one place the essay's HTML is trusted: Markdown made it, raw HTML escaped.
             essay_html=Markup(essay.html),
@@ -111,6 +112,7 @@ def render_html(
             qr_code=qr,
             templates_url=templates_dir.as_uri() + "/",
             version=__version__,
+            font_faces=Markup(FACES),
         )
     except jinja2.TemplateNotFound as error:
         raise TemplateError(f"template not found: {error.name}", templates_dir) from None
@@ -120,6 +122,21 @@ def render_html(
     except (jinja2.UndefinedError, TypeError, AttributeError, ValueError) as error:
         path, line = _template_frame(error, templates_dir)
         raise TemplateError(f"template error: {error}", path, line) from None
+    return _with_faces(text, templates_dir)
+
+
+def _with_faces(text, templates_dir):
+    """The document with the @font-face rules of the scripts it holds, and no others.
+
+    WeasyPrint copies every registered face for fontconfig: a Latin booklet must not
+    pay for the CJK face it never draws.
+    """
+    from .glyphs import font_faces
+
+    if FACES not in text:  # a booklet.html without {{ font_faces }}: before </head>
+        text = text.replace("</head>", FACES + "\n</head>", 1)
+    faces = font_faces(text.replace(FACES, ""), templates_dir)
+    return text.replace(FACES, f"<style>\n{faces}\n</style>" if faces else "", 1)
 
 
 def _template_frame(error, templates_dir):

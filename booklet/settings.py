@@ -69,7 +69,7 @@ def key_line(path, key):
 def line_of_key(text, key):
     """The line a top-level key is set on, for error messages."""
     key = re.escape(key)
-    return line_of(text, rf"^\s*({key}\s*=|\[{key}\])")
+    return line_of(text, rf"^[ \t]*({key}[ \t]*=|\[{key}\])")  # not \s: no blank lines before
 
 
 def load_clinic(path):

@@ -7,6 +7,7 @@ import pikepdf
 import pytest
 from conftest import EXAMPLE_CLINIC, ROOT, flatten, make_pdfs, page_texts
 
+from booklet.errors import RenderError
 from booklet.language import (
     catalogue_files,
     choose_language,
@@ -211,13 +212,18 @@ def test_every_script_comes_from_a_shipped_font(tmp_path, language):
 
 
 def test_a_character_no_shipped_font_has_is_named_with_its_line(tmp_path):
+    """One line per script (an error unless allowed) and one for emoji, each with its line."""
     essay = tmp_path / "e.md"
-    essay.write_text("---\ntitle: Signs\n---\n\nHeat helps \U0001f525 a lot.\n\nडॉक्टर से मिलें।\n")
-    pdfs, warnings = make_pdfs(tmp_path, source=essay)
-    assert any(w.startswith(f"{essay}:5: emoji U+1F525 \U0001f525 (fire)") for w in warnings), (
-        warnings
+    essay.write_text(
+        "---\ntitle: Signs\n---\n\nHeat helps \U0001f525 a lot.\n\nවෛද්‍යවරයා හමුවන්න. डॉक्टर से मिलें।\n"
     )
-    assert any(w.startswith(f"{essay}:7: character U+0921 ड") for w in warnings), warnings
+    with pytest.raises(RenderError, match=f"^{re.escape(str(essay))}:7: Sinhala text"):
+        make_pdfs(tmp_path, source=essay)
+    pdfs, warnings = make_pdfs(tmp_path, source=essay, allow_missing_glyphs=True)
+    assert any(w.startswith(f"{essay}:5: emoji (U+1F525 \U0001f525)") for w in warnings), warnings
+    assert [w for w in warnings if "Sinhala" in w and w.startswith(f"{essay}:7:")], warnings
+    assert not any("Devanagari" in w for w in warnings), warnings  # shipped now
+    assert len(warnings) == 2, warnings
     assert pdfs["reading copy"].startswith(b"%PDF-")
 
 
