@@ -47,9 +47,19 @@
       });
       return desk;
     }
-    for (const group of spreads(output.pages.length)) {
+    const count = output.pages.length;
+    for (const group of spreads(count)) {
       const spread = el("div", { class: "spread" + (direction === "rtl" ? " rtl" : "") });
-      for (const i of group) spread.append(image(output.pages[i], "Page " + (i + 1), 1));
+      // The cover lies on the right of the opened booklet, the back cover on the left
+      // (mirrored right to left): an empty half keeps each where it falls.
+      const blank = () => {
+        const half = el("div", { class: "blank" });
+        half.style.width = Math.round(output.pages[group[0]].width * 0.8) + "px"; // CSSOM: CSP allows it
+        return half;
+      };
+      if (group.length === 1 && group[0] === 0 && count > 1) spread.append(blank());
+      for (const i of group) spread.append(image(output.pages[i], "Page " + (i + 1), 0.8));
+      if (group.length === 1 && group[0] > 0) spread.append(blank());
       desk.append(spread);
     }
     return desk;
