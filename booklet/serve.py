@@ -354,8 +354,6 @@ class Preview:
             }
             self.files = {t: f for t, f in self.files.items() if t in tokens}
             self.building_now = False
-            if self.library:
-                self.error = self.error or ""
             self.epoch += 1
             self.changed.notify_all()
         self.pages.keep(keys)
@@ -615,10 +613,20 @@ def _listen(host, port, preview):
     return server, bound
 
 
+def _loopback(host):
+    """An address of this machine alone: 127.0.0.0/8, ::1, localhost."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @contextmanager
 def serving(host, port, library=False, check=None, sources=()):
     """Listen, serve in a thread, yield the Preview the change loop feeds; close on the way out."""
-    if host != "127.0.0.1":
+    if not _loopback(host):
         click.echo(
             f"Warning: --host {host}: the preview is on the network, not this machine alone: "
             "anyone who can reach this address can read the patients' documents it shows.",

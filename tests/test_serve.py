@@ -409,8 +409,15 @@ def test_events_announce_a_rebuild(running):
 
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly(start):
+    """Even with a page open (its event stream waiting), Ctrl-C ends the process at once."""
     server = start()
+    stream = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    stream.request("GET", "/events")
+    assert stream.getresponse().status == 200
+    started = time.monotonic()
     assert server.stop(signal.SIGINT) == 0
+    assert time.monotonic() - started < 10
+    stream.close()
     stdout, stderr = "".join(server.stdout), "".join(server.stderr)
     assert f"Serving the preview on http://127.0.0.1:{server.port}/" in stdout
     assert stdout.rstrip().endswith("Stopped serving.")
@@ -420,15 +427,27 @@ def test_ctrl_c_stops_cleanly(start):
 
 
 @pytest.mark.slow
-def test_another_host_warns_and_answers_there_only(start):
+def test_another_loopback_host_answers_there_only(start):
+    """--host 127.0.0.2: this machine still, so no warning; it listens there alone."""
     server = start("--host", "127.0.0.2", host="127.0.0.2")
-    stderr = "".join(server.stderr)
-    assert "Warning: --host 127.0.0.2: the preview is on the network" in stderr
-    assert "patients' documents" in stderr
+    assert "Warning" not in "".join(server.stderr)
     status, _ = request(server.port, "/", host=f"127.0.0.2:{server.port}", address="127.0.0.2")
     assert status == 200
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", server.port)) != 0
+
+
+@pytest.mark.slow
+def test_every_address_warns_that_the_documents_are_on_the_network(start):
+    """--host 0.0.0.0 warns; a typed address is answered, a name that is not ours is not."""
+    server = start("--host", "0.0.0.0")
+    stderr = "".join(server.stderr)
+    assert stderr.startswith(
+        "Warning: --host 0.0.0.0: the preview is on the network, not this machine alone"
+    )
+    assert "patients' documents" in stderr
+    assert request(server.port, "/", host=f"127.0.0.1:{server.port}")[0] == 200
+    assert request(server.port, "/", host=f"evil.example:{server.port}")[0] == 403
 
 
 # ---------------------------------------------------------------- in Chromium
