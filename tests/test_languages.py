@@ -215,13 +215,14 @@ def test_a_character_no_shipped_font_has_is_named_with_its_line(tmp_path):
     """One line per script (an error unless allowed) and one for emoji, each with its line."""
     essay = tmp_path / "e.md"
     essay.write_text(
-        "---\ntitle: Signs\n---\n\nHeat helps \U0001f525 a lot.\n\nවෛද්‍යවරයා හමුවන්න. डॉक्टर से मिलें।\n"
+        "---\ntitle: Signs\nlang: en\n---\n\nHeat helps \U0001f525 a lot.\n\n"
+        "වෛද්‍යවරයා හමුවන්න. डॉक्टर से मिलें।\n"
     )
-    with pytest.raises(RenderError, match=f"^{re.escape(str(essay))}:7: Sinhala text"):
+    with pytest.raises(RenderError, match=f"^{re.escape(str(essay))}:8: Sinhala text"):
         make_pdfs(tmp_path, source=essay)
     pdfs, warnings = make_pdfs(tmp_path, source=essay, allow_missing_glyphs=True)
-    assert any(w.startswith(f"{essay}:5: emoji (U+1F525 \U0001f525)") for w in warnings), warnings
-    assert [w for w in warnings if "Sinhala" in w and w.startswith(f"{essay}:7:")], warnings
+    assert any(w.startswith(f"{essay}:6: emoji (U+1F525 \U0001f525)") for w in warnings), warnings
+    assert [w for w in warnings if "Sinhala" in w and w.startswith(f"{essay}:8:")], warnings
     assert not any("Devanagari" in w for w in warnings), warnings  # shipped now
     assert len(warnings) == 2, warnings
     assert pdfs["reading copy"].startswith(b"%PDF-")
