@@ -5,7 +5,7 @@ import re
 
 import pikepdf
 import pytest
-from conftest import EXAMPLE_CLINIC, ROOT, flatten, make_pdfs, page_texts
+from conftest import EXAMPLE_CLINIC, ROOT, flatten, line_ends, make_pdfs, page_texts
 
 from booklet.errors import RenderError
 from booklet.language import (
@@ -137,20 +137,6 @@ def test_a_language_without_catalogue_is_one_warning_then_english(tmp_path):
     assert len(warnings) == 1
     assert warnings[0].startswith(f"{essay}: no catalogue for the essay's language 'sw'")
     assert "Contents" in page_texts(pdfs["reading copy"])[1]
-
-
-def line_ends(data, page):
-    """(left, right) x of each text line on a page, in points."""
-    import pypdfium2 as pdfium
-
-    text = pdfium.PdfDocument(data)[page].get_textpage()
-    lines = {}
-    for i in range(text.count_chars()):
-        if text.get_text_range(i, 1).strip():
-            left, bottom, right, top = text.get_charbox(i, loose=True)
-            line = lines.setdefault(round(top), [left, right])
-            line[0], line[1] = min(line[0], left), max(line[1], right)
-    return list(lines.values())
 
 
 def flush(edges, side):
