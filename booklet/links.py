@@ -11,7 +11,7 @@ from markdown.util import AMP_SUBSTITUTE
 
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
 HEADINGS = {f"h{n}" for n in range(1, 7)}
-FOLD_AFTER = 3  # problems of one family said one by one; the rest in one line
+FOLD_AFTER = 5  # problems of one family said one by one; the rest in one line
 # Web and e-mail addresses in running text; \x02 \x03 delimit Markdown's placeholders.
 ADDRESS = re.compile(
     r"(?:https?://|www\.)[^\s<>()\x02\x03\"]*[^\s<>()\x02\x03\"'.,;:!?]"
@@ -201,7 +201,7 @@ class References:
             notes += found[:FOLD_AFTER] if len(found) > FOLD_AFTER + 1 else found
             if len(found) > FOLD_AFTER + 1:  # folding one line into one saves nothing
                 rest = found[FOLD_AFTER:]
-                lines = ", ".join(str(line) for line, _ in rest if line)
+                lines = ", ".join(dict.fromkeys(str(line) for line, _ in rest if line))
                 notes.append(
                     (rest[0][0], f"and {len(rest)} more like that (lines {lines}): {rest[0][1]}")
                 )
