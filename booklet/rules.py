@@ -254,8 +254,12 @@ GLOSS_BEFORE = {
 
 
 def _glossed(prose, unit, start, end):
-    """Whether the words at text[start:end] are explained where they stand."""
-    after = GLOSS_AFTER.get(prose.root, GLOSS_AFTER["en"][:8] + r")")  # "(" at least
+    """Whether the words at text[start:end] are explained where they stand.
+
+    A parenthesis may follow the next word too: "psychogenic pain (pain caused by …)".
+    """
+    after = GLOSS_AFTER.get(prose.root, r"\s*\(")
+    after = rf"(?:\s*[^\W\d_]+\s*\(|{after})"
     before = GLOSS_BEFORE.get(prose.root, r"\($")
     text = unit.text
     return bool(
@@ -516,7 +520,10 @@ ACTION_VERBS = frozenset(
     measure move note park phone plan press put raise read record reduce remember remove
     repeat rest ring roll rub see seek set share show shower sit sleep slow speak stand
     start stay step stop store stretch swallow swim take talk tell text throw tighten try
-    turn use visit wait walk warm wash wear weigh write
+    turn use visit wait walk warm wash wear weigh write wrap place pull push lean pack
+    prepare practise practice protect rinse soak squeeze support sip spread cool dry open
+    close fold massage mix attend arrange collect join learn pick post return send switch
+    tick wake watch relax sit-up
     """.split()
 )
 MODAL = (
@@ -869,8 +876,8 @@ def _verdicts(prose, problems):
     else:
         v[19] = ("n/a", [])
     if english:
-        acts = [line for line, _, _ in prose.actions]
-        direct = [line for line, _, d in prose.actions if d]
+        acts = sorted({line for line, _, _ in prose.actions})
+        direct = sorted({line for line, _, d in prose.actions if d})
         v[20] = ("yes", acts[:10]) if acts else ("no", [_body_line(prose)])
         v[21] = (
             ("yes", direct[:10]) if direct and len(direct) * 2 >= len(acts) else ("no", acts[:10])
