@@ -305,23 +305,6 @@ PLAIN_ACRONYMS = frozenset(
 def term(prose):
     """Acronyms and jargon terms not explained at their first use (PEMAT 4)."""
     problems, seen = [], set()
-    for unit in prose.units:
-        if _is_caps(unit.text):
-            continue
-        for m in ACRONYM.finditer(unit.text):
-            word = m.group(1)
-            if word in seen or word in PLAIN_ACRONYMS or sum(c.isalpha() for c in word) < 2:
-                continue
-            seen.add(word)
-            if not _glossed(prose, unit, m.start(), m.end()):
-                problems.append(
-                    Problem(
-                        _line_at(unit, m.start()),
-                        "term",
-                        f'"{word}" is not spelled out at its first use: '
-                        f'write it out, e.g. "{word} (what the letters stand for)"',
-                    )
-                )
     for unit, m, name in jargon_matches(prose, prose.units):
         if name in seen:
             continue
@@ -335,6 +318,23 @@ def term(prose):
                     f'explain it where it first comes ("{prose.jargon[name]}")',
                 )
             )
+    for unit in prose.units:
+        if _is_caps(unit.text):
+            continue
+        for m in ACRONYM.finditer(unit.text):
+            word = m.group(1)
+            if word.lower() in seen or word in PLAIN_ACRONYMS or sum(map(str.isalpha, word)) < 2:
+                continue
+            seen.add(word.lower())  # a listed acronym was judged above, with its plain words
+            if not _glossed(prose, unit, m.start(), m.end()):
+                problems.append(
+                    Problem(
+                        _line_at(unit, m.start()),
+                        "term",
+                        f'"{word}" is not spelled out at its first use: '
+                        f'write it out, e.g. "{word} (what the letters stand for)"',
+                    )
+                )
     return problems
 
 

@@ -267,3 +267,26 @@ def test_passive_and_actions_are_not_judged_in_other_languages(tmp_path):
 def test_the_build_measures_the_grade_only():
     report = check_essay(ESSAY, rules=False)
     assert report.pemat is None and report.problems == [] and report.grade == 12.7
+
+
+def test_a_listed_acronym_is_one_term_with_its_plain_words(tmp_path):
+    report = check(tmp_path, "# Pain relief\n\nYou can take NSAIDs for a few days.\n")
+    terms = [p.message for p in report.problems if p.kind == "term"]
+    assert len(terms) == 1 and "anti-inflammatory" in terms[0], terms
+
+
+@pytest.mark.slow
+def test_check_takes_at_most_half_a_default_build(tmp_path):
+    import time
+
+    def best(*args):
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            build_py(ESSAY, *args)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    build = best("-o", tmp_path / "essay.pdf")
+    check_time = best("--check", "--json")
+    assert check_time <= 0.5 * build, (check_time, build)
