@@ -2,10 +2,11 @@
 
 API (all the command needs; none of it imports WeasyPrint or touches the network):
 
-- ``check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None, max_bytes=None)
-  -> Report``
+- ``check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None, max_bytes=None,
+  text=None, rules=True, min_actionability=None) -> Report``
   reads the essay (``essay.read_source`` and ``essay.split_front_matter``), measures the
-  prose a patient reads and lists the places to fix. ``extra_jargon`` is the clinic
+  prose a patient reads and lists the places to fix (the rules of ``booklet/rules.py``,
+  and their PEMAT-P items); ``rules=False`` measures the grade only (the build's line). ``extra_jargon`` is the clinic
   settings' table of word -> plain alternative; it adds to (and overrides) the shipped
   list. ``jargon_dir`` replaces ``templates/jargon``; ``max_bytes`` is ``--max-size``.
   Errors the user can cause raise ``SourceError(message, path, line)``.
@@ -27,11 +28,17 @@ the build's own guess), each figure computed by ``textstat``:
 
 - en: SMOG (the formula health-literacy studies trust). Flesch–Kincaid grade and
   Flesch reading ease are reported beside it.
-- de: Wiener Sachtextformel (variant 1), which is already a school grade (4–15).
-- es: Fernández Huerta ease (Szigriszt–Pazos reported beside it); fr: Kandel–Moles
-  ease; nl: Flesch–Douma ease; ru: Oborneva ease — each a 0–100 ease score, turned into
-  a grade-like figure by reading it off Flesch's own ease-to-school-grade table
-  (100→4, 90→5, 80→6, 70→7, 60→9, 50→12, 30→16, 0→18, straight lines between).
+- es: Szigriszt–Pazos on the INFLESZ scale (muy difícil < 40 ≤ algo difícil < 55 ≤
+  normal < 65 ≤ bastante fácil < 80 ≤ muy fácil); it passes at 55 whatever max_grade
+  (Fernández Huerta reported beside it).
+- de: Amstad's reading ease (textstat's German Flesch constants), on Amstad's bands
+  (sehr schwer < 30 ≤ schwer < 50 ≤ mittelschwer < 60 ≤ mittel < 70 ≤ mittelleicht < 80
+  ≤ leicht < 90 ≤ sehr leicht); it passes at 60 whatever max_grade (Wiener
+  Sachtextformel reported beside it).
+- fr: Kandel–Moles ease; nl: Flesch–Douma ease; ru: Oborneva ease — each a 0–100 ease
+  score, turned into a grade-like figure by reading it off Flesch's own
+  ease-to-school-grade table (100→4, 90→5, 80→6, 70→7, 60→9, 50→12, 30→16, 0→18,
+  straight lines between); es and de get the same grade-like figure beside their scale.
 - it: Gulpease index (0–100), read off its published school levels
   (80 = end of primary school, grade 5; 60 = end of middle school, grade 8; 40 = end of
   secondary school, grade 13; straight lines between).
