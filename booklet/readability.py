@@ -6,9 +6,10 @@ API (all the command needs; none of it imports WeasyPrint or touches the network
   text=None, rules=True, min_actionability=None) -> Report``
   reads the essay (``essay.read_source`` and ``essay.split_front_matter``), measures the
   prose a patient reads and lists the places to fix (the rules of ``booklet/rules.py``,
-  and their PEMAT-P items); ``rules=False`` measures the grade only (the build's line). ``extra_jargon`` is the clinic
-  settings' table of word -> plain alternative; it adds to (and overrides) the shipped
-  list. ``jargon_dir`` replaces ``templates/jargon``; ``max_bytes`` is ``--max-size``.
+  and their PEMAT-P items); ``rules=False`` measures the grade only (the build's line).
+  ``extra_jargon`` is the clinic settings' table of word -> plain alternative; it adds to
+  (and overrides) the shipped list. ``jargon_dir`` replaces ``templates/jargon``;
+  ``max_bytes`` is ``--max-size``.
   Errors the user can cause raise ``SourceError(message, path, line)``.
 - ``format_text(report) -> str``: the short report a clinician reads in ten seconds.
 - ``as_json(report) -> str``: one JSON object (keys listed on ``Report.as_dict``).
@@ -908,8 +909,11 @@ def check_essay(
         hard_words = _hard_words(prose_units + headings, jargon, language)
         if language.split("-")[0].lower() != "en":
             notes.append("passive voice and actions are judged in English only: not judged here")
-        if checks._common_words(language.split("-")[0].lower()) is None:
-            notes.append(f"no word-frequency list for '{language}': uncommon words not judged")
+        if essay.common is None:
+            notes.append(
+                f"uncommon words not judged for '{language}': word frequencies are looked up "
+                "for Latin, Cyrillic and Greek letters only"
+            )
     grade = round(measured.grade, 1) if measured.grade is not None else None
     if measured.scale is not None:
         passed = measured.scale["passed"]  # the scale's own target, not a grade

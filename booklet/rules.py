@@ -31,6 +31,13 @@ PASSIVE_SHARE = 0.2  # PEMAT 5 agrees when the voice is active 80 % of the time
 VERY_SHORT = 2  # prose units: PEMAT's "very short material" (N/A for items 8, 9, 11)
 MIN_ZIPF = 3.0  # wordfreq's small lists hold the words at this Zipf frequency and over
 MIN_WORD = 4  # letters: shorter words are not judged uncommon
+# Other languages inflect more than English: a verb form ("Pliez", "Caminhe") is rare in
+# the corpora though its verb is not. Only long words are judged there.
+MIN_WORD_INFLECTED = 8
+# Scripts whose words are split by spaces and need no more than lower-casing to be looked
+# up: in Han, Japanese, Thai … a "word" between spaces is a whole phrase, in Arabic and
+# Hebrew prefixes are written on.
+FREQUENCY_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 
 
 @dataclass
@@ -50,6 +57,16 @@ class Prose:
     def root(self):
         """The language's first subtag, lower case."""
         return self.language.split("-")[0].lower()
+
+    @functools.cached_property
+    def common(self):
+        """The common words of the essay's language (wordfreq), or None: not judged."""
+        from .readability import _main_script
+
+        text = " ".join(u.text for u in self.units)
+        if _main_script(text) not in FREQUENCY_SCRIPTS:
+            return None
+        return _common_words(self.root)
 
     @functools.cached_property
     def words(self):
@@ -375,9 +392,10 @@ def _known(word, common):
 
 def uncommon(prose):
     """Words rare in everyday language (wordfreq, Zipf under 3) the essay does not explain."""
-    common = _common_words(prose.root)
+    common = prose.common
     if common is None:
         return []
+    shortest = MIN_WORD if prose.root == "en" else MIN_WORD_INFLECTED
     listed = {term for _, _, term in jargon_matches(prose, prose.units)}
     problems, seen = [], set()
     for unit in prose.units:
@@ -385,7 +403,7 @@ def uncommon(prose):
             raw = m.group(0)
             word = raw.lower().replace("’", "'")
             stem = re.sub(r"(?:'s|s)$", "", word)
-            if len(word) < MIN_WORD or stem in seen or word in listed:
+            if len(word) < shortest or stem in seen or word in listed:
                 continue
             seen.add(stem)
             if (
@@ -827,7 +845,7 @@ def _verdicts(prose, problems):
     v = {}
     v[1] = v[2] = v[10] = v[15] = v[23] = v[26] = (REVIEWER, [])
     words = _lines_of(problems, "uncommon", "jargon")
-    if _common_words(prose.root) is None and not prose.jargon:
+    if prose.common is None and not prose.jargon:
         v[3] = (REVIEWER, [])
     else:
         v[3] = ("no" if words else "yes", words)

@@ -290,3 +290,12 @@ def test_check_takes_at_most_half_a_default_build(tmp_path):
     build = best("-o", tmp_path / "essay.pdf")
     check_time = best("--check", "--json")
     assert check_time <= 0.5 * build, (check_time, build)
+
+
+def test_uncommon_words_are_not_judged_where_spaces_do_not_split_words():
+    # Chinese between spaces is a phrase: every one would be "rare"
+    report = check_essay(ROOT / "tests" / "scripts" / "zh-hugo-post.md")
+    assert kinds_at(report, "uncommon") == []
+    assert any("uncommon words not judged" in note for note in report.notes)
+    items = {item["id"]: item["verdict"] for item in report.pemat["items"]}
+    assert items[3] == "reviewer"  # no word list, no jargon list: a person judges it
