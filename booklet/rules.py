@@ -682,7 +682,7 @@ def main_message(prose):
         Problem(
             _body_line(prose),
             "main",
-            "the first section does not stand out a main message: start with what the "
+            "the first section does not put a main message first: start with what the "
             "reader must know or do, in **bold**",
         )
     ]
