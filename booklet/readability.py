@@ -77,6 +77,7 @@ HARD_SYLLABLES = 4  # words of this many syllables or more are hard
 LONGEST_SHOWN = 10
 HARD_WORDS_SHOWN = 20
 FIX_FIRST_SHOWN = 10
+PER_KIND_SHOWN = 2  # problems of one kind among them
 PEMAT_SHOWN = 5  # PEMAT items to fix first in the text report
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 VAGUE_LINK_TEXT = {
@@ -1083,10 +1084,15 @@ def format_text(report):
     if problems:
         lines.append("")
         lines.append("Fix first:")
-        for problem in problems[:FIX_FIRST_SHOWN]:
+        shown, per_kind = [], {}
+        for problem in problems:  # a few of each kind, so one kind does not fill the list
+            if len(shown) < FIX_FIRST_SHOWN and per_kind.get(problem.kind, 0) < PER_KIND_SHOWN:
+                shown.append(problem)
+                per_kind[problem.kind] = per_kind.get(problem.kind, 0) + 1
+        for problem in shown:
             lines.append(f"  line {problem.line:<4} {problem.kind:<9} {problem.message}")
-        if len(problems) > FIX_FIRST_SHOWN:
-            lines.append(f"  … and {len(problems) - FIX_FIRST_SHOWN} more (--json lists them all)")
+        if len(problems) > len(shown):
+            lines.append(f"  … and {len(problems) - len(shown)} more (--json lists them all)")
     if report.pemat is not None:
         lines.extend(_pemat_lines(report.pemat, report.min_actionability))
     if report.hard_words:
