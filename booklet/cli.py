@@ -325,7 +325,13 @@ def run_check(json_report, defaults, source, config, max_grade, max_size, **_):
     from .readability import as_json, check_essay, format_text
 
     clinic = load_settings(config, defaults)
-    report = check_essay(source, target_grade(clinic, max_grade), clinic.jargon, max_bytes=max_size)
+    report = check_essay(
+        source,
+        target_grade(clinic, max_grade),
+        clinic.jargon,
+        max_bytes=max_size,
+        min_actionability=clinic.min_actionability,
+    )
     click.echo(as_json(report) if json_report else format_text(report))
     return 0 if report.passed else 1
 
