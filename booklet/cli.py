@@ -246,18 +246,22 @@ def main(ctx, sources, watch, quiet, check, json_report, jobs, force, serve, por
 
 def run_serve(sources, library, host, port, quiet, jobs, force, options, defaults):
     """--serve: the change loop builds as --watch does, and the preview shows each build."""
+    from .readability import check_essay
     from .serve import serving
     from .watch import watch_and_rebuild
 
-    check = None
-    if library:
-        from .readability import check_essay
+    clinic = _one_line(lambda: load_settings(options["config"], defaults), sources[0])
+    target = target_grade(clinic, options["max_grade"])
 
-        clinic = _one_line(lambda: load_settings(options["config"], defaults), sources[0])
-        target = target_grade(clinic, options["max_grade"])
-
-        def check(source):
-            return check_essay(source, target, clinic.jargon, max_bytes=options["max_size"])
+    def check(source):
+        """--check's report beside the pages: the build measures the grade alone."""
+        return check_essay(
+            source,
+            target,
+            clinic.jargon,
+            max_bytes=options["max_size"],
+            min_actionability=clinic.min_actionability,
+        )
 
     with serving(host, port, library, check, sources) as preview:
         if library:
