@@ -90,13 +90,15 @@ def _size(n):
 @click.option(
     "--config",
     type=click.Path(path_type=Path),
-    help="Clinic settings (TOML) [default: content/clinic.toml if it exists].",
+    help="Clinic settings (TOML) [default: content/clinic.toml if it exists; installed, "
+    "./clinic.toml first].",
 )
 @click.option(
     "--templates",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of Jinja templates and CSS [default: templates/].",
+    help="Folder of Jinja templates, CSS, fonts, catalogues and logs [default: the shipped "
+    "templates/].",
 )
 @click.option(
     "--strict",
