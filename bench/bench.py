@@ -177,6 +177,28 @@ def grown(folder, factor):
     return path
 
 
+def scripts(build, tmp):
+    """A Japanese handout against a Latin one of the same page count (four A5 pages)."""
+    latin = ROOT / "tests" / "library" / "sciatica.md"
+    results = compare(
+        {
+            "a Latin handout (4 pages)": [*build, str(latin), "-o", str(tmp / "latin.pdf")],
+            "a Japanese handout (4 pages, CJK face)": [
+                *build,
+                str(ROOT / "tests" / "scripts" / "ja-colonoscopy.md"),
+                "-o",
+                str(tmp / "japanese.pdf"),
+            ],
+        }
+    )
+    table(
+        "Scripts (ratios to the Latin handout)",
+        results,
+        baseline="a Latin handout (4 pages)",
+        targets={"a Japanese handout (4 pages, CJK face)": 1.3},
+    )
+
+
 def main():
     print(
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -242,6 +264,7 @@ def main():
             + (" ok" if peak <= 1.2 else " MISSED")
         )
         other_core_busy(bare, build, tmp)
+        scripts(build, tmp)
         stages(bare, build, tmp)
         watch_rebuilds(tmp)
         preview_edits(tmp)
