@@ -93,7 +93,13 @@ def pack(handout, request, entry):
             wanted.add(Path(log).resolve())
             shown[str(_absolute(log))] = log
             log = str(_absolute(log))
-    request = dataclasses.replace(request, clinic=clinic, log=log, templates=templates)
+    request = dataclasses.replace(
+        request,
+        clinic=clinic,
+        log=log,
+        templates=templates,
+        outputs=tuple(dataclasses.replace(o, path=_absolute(o.path)) for o in request.outputs),
+    )
     try:  # the essay names its images and log: read it as the build will (it is cheap)
         from .essay import read_essay
 
@@ -127,11 +133,23 @@ def pack(handout, request, entry):
 # ---------------------------------------------------------------- on the worker
 
 
+def _scratch():
+    """The worker's own folder (Dask removes it when the worker ends), else the temporary one."""
+    try:
+        from distributed import get_worker
+
+        return Path(get_worker().local_directory)
+    except (ImportError, ValueError):
+        return Path(tempfile.gettempdir())
+
+
 def _templates_copy(digest, blob):
-    """The templates folder unpacked, once per machine and digest (in its temporary folder)."""
-    folder = Path(tempfile.gettempdir()) / f"booklet-templates-{digest}"
+    """The templates folder unpacked, once per worker process and digest."""
+    folder = _scratch() / f"booklet-templates-{digest}"
     if not folder.is_dir():
-        partial = Path(tempfile.mkdtemp(prefix=f".booklet-templates-{digest[:12]}-"))
+        partial = Path(
+            tempfile.mkdtemp(prefix=f".booklet-templates-{digest[:12]}-", dir=_scratch())
+        )
         with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
             tar.extractall(partial, filter="data")
         try:
@@ -146,7 +164,7 @@ def lay_out_remotely(blobs, parcel, handout):
     from .library import fonts, try_build
 
     templates = _templates_copy(parcel.digest, blobs[parcel.digest])
-    top = Path(tempfile.mkdtemp(prefix="booklet-handout-"))
+    top = Path(tempfile.mkdtemp(prefix="booklet-handout-", dir=_scratch()))
 
     def moved(path):
         path = _absolute(path)

@@ -260,7 +260,10 @@ def built_result(handout, request, folder, digest, built):
         "inputs": dict(sorted(inputs.items())),
         "title": built.title,
         "language": built.language,
-        "grade": round(built.reading.grade, 1) if built.reading is not None else None,
+        # A language no readability formula measures (Hebrew) has no grade: None, not a crash.
+        "grade": None
+        if getattr(built.reading, "grade", None) is None
+        else round(built.reading.grade, 1),
         "files": files,
     }
     return Result(handout.name, BUILT, warnings=tuple(built.warnings), entry=entry)
