@@ -265,8 +265,8 @@ def on_cluster(stale, folder, digests, scheduler):
         return Result(
             handout.name,
             FAILED,
-            error=f"{handout.source}: not built: the worker laying it out died, and on the "
-            f"retry too ({type(error).__name__})",
+            error=f"{handout.source}: not built: the worker laying it out died each time it "
+            f"was tried ({type(error).__name__}; the scheduler's allowed-failures)",
         )
 
     for index, back in map_unordered(
