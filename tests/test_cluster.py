@@ -252,3 +252,22 @@ def test_a_local_library_never_imports_dask(tmp_path):
     )
     assert run.stdout.split() == ["False", "False", "0"], run.stderr
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 2
+
+
+def test_the_command_line_wins_then_the_environment_then_the_settings(tmp_path):
+    """Each address names a scheme Dask does not know: the one line says which was used."""
+    settings = tmp_path / "clinic.toml"
+    settings.write_text('name = "Riverside"\nscheduler = "settings-says://host:8786"\n')
+    library = ["tests/library", "-o", tmp_path / "out", "--config", settings]
+    environment = {"BOOKLET_SCHEDULER": "environment-says://host:8786"}
+    for env, more, used in [
+        ({}, [], "settings-says"),
+        (environment, [], "environment-says"),
+        (environment, ["--scheduler", "command-says://host:8786"], "command-says"),
+    ]:
+        run = build(*library, *more, env=env)
+        assert run.returncode == 1
+        assert run.stderr.startswith(f"Error: no Dask scheduler at {used}://host:8786: "), (
+            run.stderr
+        )
+        assert len(run.stderr.splitlines()) == 1
