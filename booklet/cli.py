@@ -137,6 +137,26 @@ def _size(n):
     "-w", "--watch", is_flag=True, help="Rebuild whenever the essay, settings or templates change."
 )
 @click.option(
+    "--serve",
+    is_flag=True,
+    help="Build, then serve a live preview on http://127.0.0.1:PORT/ that follows every save.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="With --serve: the port to listen on (0: any free one).",
+)
+@click.option(
+    "--host",
+    metavar="ADDR",
+    default="127.0.0.1",
+    show_default=True,
+    help="With --serve: the address to listen on; any other than 127.0.0.1 puts the "
+    "preview on the network.",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Measure the essay's reading level and print a report instead of building (no PDF); "
@@ -174,7 +194,21 @@ def _size(n):
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.version_option(__version__, "--version", prog_name="booklet")
 @click.pass_context
-def main(ctx, sources, watch, quiet, check, json_report, jobs, force, scheduler, **options):
+def main(
+    ctx,
+    sources,
+    watch,
+    quiet,
+    check,
+    json_report,
+    jobs,
+    force,
+    serve,
+    port,
+    host,
+    scheduler,
+    **options,
+):
     """Turn the essay's Markdown (SOURCE) into a printable booklet PDF.
 
     SOURCE may be a folder (every *.md under it) or several files: a library, built into
@@ -201,10 +235,21 @@ def main(ctx, sources, watch, quiet, check, json_report, jobs, force, scheduler,
         raise click.UsageError(f"--edition replaces {flag}; use one or the other.")
     if json_report and not check:
         raise click.UsageError("--json goes with --check.")
+    if serve and check:
+        raise click.UsageError("--serve shows --check's problems beside the pages; use one.")
+    for name in ("port", "host"):
+        if not serve and ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"--{name} goes with --serve.")
     sources = sources or (defaults.source(),)
-    if len(sources) > 1 or sources[0].is_dir():
-        library = (jobs, force, scheduler)
-        ctx.exit(run_library(sources, watch, quiet, check, library, options, defaults))
+    library = len(sources) > 1 or sources[0].is_dir()
+    if serve:
+        ctx.exit(run_serve(sources, library, host, port, quiet, jobs, force, options, defaults))
+    if library:
+        ctx.exit(
+            run_library(
+                sources, watch, quiet, check, jobs, force, options, defaults, None, scheduler
+            )
+        )
     if ctx.get_parameter_source("scheduler") == click.core.ParameterSource.COMMANDLINE:
         # From the environment or the settings it is the service's, for its libraries.
         raise click.UsageError("--scheduler lays out a library: give a folder, or several files.")
@@ -230,12 +275,36 @@ def main(ctx, sources, watch, quiet, check, json_report, jobs, force, scheduler,
         click.echo(reading_level_line(built.reading))
 
 
-def run_library(sources, watch, quiet, check, library_options, options, defaults):
+def run_serve(sources, library, host, port, quiet, jobs, force, options, defaults):
+    """--serve: the change loop builds as --watch does, and the preview shows each build."""
+    from .serve import serving
+    from .watch import watch_and_rebuild
+
+    check = None
+    if library:
+        from .readability import check_essay
+
+        clinic = _one_line(lambda: load_settings(options["config"], defaults), sources[0])
+        target = target_grade(clinic, options["max_grade"])
+
+        def check(source):
+            return check_essay(source, target, clinic.jargon, max_bytes=options["max_size"])
+
+    with serving(host, port, library, check, sources) as preview:
+        if library:
+            return run_library(sources, True, quiet, False, jobs, force, options, defaults, preview)
+        options = {**options, "source": sources[0]}
+        watch_and_rebuild(lambda: make_request(defaults, **options), report, quiet, preview)
+    return 0
+
+
+def run_library(
+    sources, watch, quiet, check, jobs, force, options, defaults, hooks=None, scheduler=""
+):
     """A folder or several files: build each handout that changed into the -o folder."""
     from . import library
 
-    jobs, force, scheduler = library_options
-    if scheduler is None:
+    if scheduler is None:  # not given nor in BOOKLET_SCHEDULER: the settings' (a preview: none)
         scheduler = load_settings(options["config"], defaults).defaults.get("scheduler")
     if scheduler:
         from .workers import require_distributed
@@ -272,7 +341,7 @@ def run_library(sources, watch, quiet, check, library_options, options, defaults
     if watch:
         from .watch import watch_library
 
-        return _one_line(lambda: watch_library(run, sources), where)
+        return _one_line(lambda: watch_library(run, sources, hooks), where)
     summary = _one_line(run, where)
     return 1 if summary.count(library.FAILED) or summary.unwritten else 0
 
@@ -296,7 +365,13 @@ def run_check(json_report, defaults, source, config, max_grade, max_size, **_):
     from .readability import as_json, check_essay, format_text
 
     clinic = load_settings(config, defaults)
-    report = check_essay(source, target_grade(clinic, max_grade), clinic.jargon, max_bytes=max_size)
+    report = check_essay(
+        source,
+        target_grade(clinic, max_grade),
+        clinic.jargon,
+        max_bytes=max_size,
+        min_actionability=clinic.min_actionability,
+    )
     click.echo(as_json(report) if json_report else format_text(report))
     return 0 if report.passed else 1
 
@@ -326,7 +401,19 @@ def report(written, warnings, quiet=False):
 SUBCOMMANDS = {
     "new": "newproject:new",
     "doctor": "doctor:doctor",
+    "serve": "cli:serve_command",
 }
+
+
+class _ServeCommand:
+    """`booklet serve [OPTIONS] [SOURCE]...` is `booklet --serve [OPTIONS] [SOURCE]...`."""
+
+    @staticmethod
+    def main(args, prog_name):
+        return main.main(["--serve", *args], prog_name=prog_name, obj=Defaults.working_folder())
+
+
+serve_command = _ServeCommand()
 
 
 def entry(args=None):

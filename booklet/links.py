@@ -11,6 +11,7 @@ from markdown.util import AMP_SUBSTITUTE
 
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
 HEADINGS = {f"h{n}" for n in range(1, 7)}
+FOLD_AFTER = 5  # problems of one family said one by one; the rest in one line
 # Web and e-mail addresses in running text; \x02 \x03 delimit Markdown's placeholders.
 ADDRESS = re.compile(
     r"(?:https?://|www\.)[^\s<>()\x02\x03\"]*[^\s<>()\x02\x03\"'.,;:!?]"
@@ -186,10 +187,29 @@ class References:
         return f"image not found: {src}"
 
     def warnings(self, path):
-        """Each problem as "path:line: message", in the order of the file."""
-        notes = sorted(self.notes.values(), key=lambda note: note[0] or 0)
+        """Each problem as "path:line: message", in the order of the file.
+
+        Problems of one family (the same message but for its target: 48 links to headings
+        a web page had) are said one by one up to FOLD_AFTER, then once more for the rest,
+        with their lines: a build's warnings stay readable.
+        """
+        families = {}
+        for (kind, target), (line, message) in self.notes.items():
+            family = (kind, message.replace(str(target), "…") if target else message)
+            families.setdefault(family, []).append((line or 0, message))
+        notes = []
+        for found in families.values():
+            found.sort()
+            notes += found[:FOLD_AFTER] if len(found) > FOLD_AFTER + 1 else found
+            if len(found) > FOLD_AFTER + 1:  # folding one line into one saves nothing
+                rest = found[FOLD_AFTER:]
+                lines = ", ".join(dict.fromkeys(str(line) for line, _ in rest if line))
+                notes.append(
+                    (rest[0][0], f"and {len(rest)} more like that (lines {lines}): {rest[0][1]}")
+                )
         return [
-            f"{path}:{line}: {message}" if line else f"{path}: {message}" for line, message in notes
+            f"{path}:{line}: {message}" if line else f"{path}: {message}"
+            for line, message in sorted(notes, key=lambda note: note[0])
         ]
 
 

@@ -388,6 +388,11 @@ def _reading_level(request, text):
 
     clinic = request.clinic
     with stage("reading level"):
-        return check_essay(
-            request.source, request.max_grade, clinic.jargon, max_bytes=request.max_bytes, text=text
+        return check_essay(  # the grade only: the rules are for --check
+            request.source,
+            request.max_grade,
+            clinic.jargon,
+            max_bytes=request.max_bytes,
+            text=text,
+            rules=False,
         )

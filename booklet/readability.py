@@ -2,12 +2,14 @@
 
 API (all the command needs; none of it imports WeasyPrint or touches the network):
 
-- ``check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None, max_bytes=None)
-  -> Report``
+- ``check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None, max_bytes=None,
+  text=None, rules=True, min_actionability=None) -> Report``
   reads the essay (``essay.read_source`` and ``essay.split_front_matter``), measures the
-  prose a patient reads and lists the places to fix. ``extra_jargon`` is the clinic
-  settings' table of word -> plain alternative; it adds to (and overrides) the shipped
-  list. ``jargon_dir`` replaces ``templates/jargon``; ``max_bytes`` is ``--max-size``.
+  prose a patient reads and lists the places to fix (the rules of ``booklet/rules.py``,
+  and their PEMAT-P items); ``rules=False`` measures the grade only (the build's line).
+  ``extra_jargon`` is the clinic settings' table of word -> plain alternative; it adds to
+  (and overrides) the shipped list. ``jargon_dir`` replaces ``templates/jargon``;
+  ``max_bytes`` is ``--max-size``.
   Errors the user can cause raise ``SourceError(message, path, line)``.
 - ``format_text(report) -> str``: the short report a clinician reads in ten seconds.
 - ``as_json(report) -> str``: one JSON object (keys listed on ``Report.as_dict``).
@@ -27,11 +29,17 @@ the build's own guess), each figure computed by ``textstat``:
 
 - en: SMOG (the formula health-literacy studies trust). Flesch–Kincaid grade and
   Flesch reading ease are reported beside it.
-- de: Wiener Sachtextformel (variant 1), which is already a school grade (4–15).
-- es: Fernández Huerta ease (Szigriszt–Pazos reported beside it); fr: Kandel–Moles
-  ease; nl: Flesch–Douma ease; ru: Oborneva ease — each a 0–100 ease score, turned into
-  a grade-like figure by reading it off Flesch's own ease-to-school-grade table
-  (100→4, 90→5, 80→6, 70→7, 60→9, 50→12, 30→16, 0→18, straight lines between).
+- es: Szigriszt–Pazos on the INFLESZ scale (muy difícil < 40 ≤ algo difícil < 55 ≤
+  normal < 65 ≤ bastante fácil < 80 ≤ muy fácil); it passes at 55 whatever max_grade
+  (Fernández Huerta reported beside it).
+- de: Amstad's reading ease (textstat's German Flesch constants), on Amstad's bands
+  (sehr schwer < 30 ≤ schwer < 50 ≤ mittelschwer < 60 ≤ mittel < 70 ≤ mittelleicht < 80
+  ≤ leicht < 90 ≤ sehr leicht); it passes at 60 whatever max_grade (Wiener
+  Sachtextformel reported beside it).
+- fr: Kandel–Moles ease; nl: Flesch–Douma ease; ru: Oborneva ease — each a 0–100 ease
+  score, turned into a grade-like figure by reading it off Flesch's own
+  ease-to-school-grade table (100→4, 90→5, 80→6, 70→7, 60→9, 50→12, 30→16, 0→18,
+  straight lines between); es and de get the same grade-like figure beside their scale.
 - it: Gulpease index (0–100), read off its published school levels
   (80 = end of primary school, grade 5; 60 = end of middle school, grade 8; 40 = end of
   secondary school, grade 13; straight lines between).
@@ -65,11 +73,12 @@ from .essay import check_front_matter, essay_language, read_source, split_front_
 from .paths import templates_folder
 
 JARGON_DIR = templates_folder() / "jargon"
-LONG_SENTENCE = 25  # words; over this a sentence is a problem
 HARD_SYLLABLES = 4  # words of this many syllables or more are hard
 LONGEST_SHOWN = 10
 HARD_WORDS_SHOWN = 20
 FIX_FIRST_SHOWN = 10
+PER_KIND_SHOWN = 2  # problems of one kind among them
+PEMAT_SHOWN = 5  # PEMAT items to fix first in the text report
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 VAGUE_LINK_TEXT = {
     "click here",
@@ -134,7 +143,7 @@ class Problem:
     """One thing to fix, on one line."""
 
     line: int
-    kind: str  # alt, heading, link, caps, sentence, jargon
+    kind: str  # one of rules.KINDS: alt, heading, link, caps, sentence, jargon, passive …
     message: str
 
 
@@ -159,6 +168,9 @@ class Report:
     long_sentences: list = field(default_factory=list)
     hard_words: list = field(default_factory=list)
     problems: list = field(default_factory=list)
+    scale: dict | None = None  # an ease scale with its own words and target (es, de)
+    pemat: dict | None = None  # PEMAT-P items and scores; None when the rules did not run
+    min_actionability: float | None = None
 
     def as_dict(self):
         """Plain values, the shape `--json` prints."""
@@ -574,10 +586,29 @@ class _LazyPyphen:
 _hyphenators = {}
 
 
+class _EnglishVowelGroups:
+    """English words the CMU dictionary lacks, split by their vowel groups.
+
+    What textstat asks of a hyphenator is a word's syllables; for English, reading
+    Pyphen's hyphenation patterns takes ~0.1 s of every build for the handful of words
+    (names, new terms) the dictionary lacks, and vowel groups count them as well.
+    """
+
+    GROUP = re.compile(r"[aeiouy]+")
+
+    def positions(self, word):
+        word = word.lower()
+        groups = len(self.GROUP.findall(word))
+        if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and groups > 1:
+            groups -= 1  # a silent final e: "spine", "ache"
+        return list(range(max(groups, 1) - 1))
+
+
 def _pyphen_for(lang):
     """textstat's hyphenation hook, for words the CMU dictionary does not have."""
     if lang not in _hyphenators:
-        _hyphenators[lang] = _LazyPyphen(lang)
+        english = lang.split("_")[0].lower() == "en"
+        _hyphenators[lang] = _EnglishVowelGroups() if english else _LazyPyphen(lang)
     return _hyphenators[lang]
 
 
@@ -646,67 +677,154 @@ def statistics(language):
     return calculator
 
 
+# Ease scales with their own bands and target: (least score, the scale's own word) from
+# the top. INFLESZ (Barrio-Cantalejo et al. 2008) reads Szigriszt–Pazos for Spanish
+# health texts, 55 and over "normal"; Amstad's bands read his German Flesch ease, and
+# patient information aims at 60 and over ("mittel").
+INFLESZ = (
+    (80, "muy fácil"),
+    (65, "bastante fácil"),
+    (55, "normal"),
+    (40, "algo difícil"),
+    (0, "muy difícil"),
+)
+AMSTAD = (
+    (90, "sehr leicht"),
+    (80, "leicht"),
+    (70, "mittelleicht"),
+    (60, "mittel"),
+    (50, "mittelschwer"),
+    (30, "schwer"),
+    (0, "sehr schwer"),
+)
+
+
+def _band(value, bands):
+    return next((word for least, word in bands if value >= least), bands[-1][1])
+
+
+def _scale(name, value, bands, target):
+    """An ease scale's reading: its value, its own word for it, and its target."""
+    value = round(value, 1)
+    return {
+        "name": name,
+        "value": value,
+        "band": _band(value, bands),
+        "target": target,
+        "target_band": _band(target, bands),
+        "passed": value >= target,
+    }
+
+
+def _english(ts, prose):
+    smog = ts.smog_index(prose)
+    english = {
+        "smog": round(smog, 1),
+        "flesch_kincaid": round(ts.flesch_kincaid_grade(prose), 1),
+        "reading_ease": round(ts.flesch_reading_ease(prose), 1),
+    }
+    return Measured("SMOG", smog, english=english)
+
+
+def _spanish(ts, prose):
+    ease = ts.szigriszt_pazos(prose)
+    scale = _scale("INFLESZ", ease, INFLESZ, 55)
+    scores = {
+        "szigriszt_pazos": scale["value"],
+        "fernandez_huerta": round(ts.fernandez_huerta(prose), 1),
+    }
+    notes = [
+        'Szigriszt–Pazos on the INFLESZ scale passes at 55 ("normal") or more, whatever the '
+        "target grade; the grade is read off Flesch's ease table, a guide"
+    ]
+    return Measured(
+        "Szigriszt–Pazos (INFLESZ)", _interpolate(ease, FLESCH_GRADES), scores, notes, scale
+    )
+
+
+def _german(ts, prose):
+    ease = ts.flesch_reading_ease(prose)  # textstat's German constants are Amstad's
+    scale = _scale("Amstad", ease, AMSTAD, 60)
+    scores = {
+        "amstad_reading_ease": scale["value"],
+        "wiener_sachtextformel": round(ts.wiener_sachtextformel(prose, 1), 1),
+    }
+    notes = [
+        'Amstad\'s reading ease passes at 60 ("mittel") or more, whatever the target grade; '
+        "the grade is read off Flesch's ease table, a guide"
+    ]
+    return Measured("Amstad", _interpolate(ease, FLESCH_GRADES), scores, notes, scale)
+
+
+def _italian(ts, prose):
+    index = ts.gulpease_index(prose)
+    scores = {
+        "gulpease": round(index, 1),
+        "flesch_vacca_reading_ease": round(ts.flesch_reading_ease(prose), 1),
+    }
+    notes = ["grade read off the Gulpease index's school levels"]
+    return Measured("Gulpease", _interpolate(index, GULPEASE_GRADES), scores, notes)
+
+
+def _ease(name, score=None):
+    """A 0-100 ease formula whose grade is read off Flesch's table."""
+    key = name.lower().replace("–", "_") + ("" if score else "_reading_ease")
+
+    def formula(ts, prose):
+        ease = getattr(ts, score)(prose) if score else ts.flesch_reading_ease(prose)
+        notes = [f"grade read off Flesch's ease table from the {name} score"]
+        return Measured(name, _interpolate(ease, FLESCH_GRADES), {key: round(ease, 1)}, notes)
+
+    return formula
+
+
+# The formula for each language (the tag's first part); any other: RIX or not graded.
+FORMULAS = {
+    "en": _english,
+    "es": _spanish,
+    "de": _german,
+    "it": _italian,
+    "fr": _ease("Kandel–Moles"),
+    "nl": _ease("Flesch–Douma"),
+    "ru": _ease("Oborneva"),
+    "ar": _ease("OSMAN", "osman"),
+}
+
+
+@dataclass
+class Measured:
+    """What a formula found: its name, the grade (or grade-like figure) and the rest."""
+
+    formula: str
+    grade: float | None
+    scores: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    scale: dict | None = None  # an ease scale with its own target, which decides the pass
+    english: dict = field(
+        default_factory=lambda: {"smog": None, "flesch_kincaid": None, "reading_ease": None}
+    )
+
+
 def measure(prose, language):
-    """Readability figures of plain prose: (formula, grade, english, scores, notes)."""
+    """Readability figures of plain prose, by the language's formula: a Measured."""
     ts = statistics(language)
-    root = language.split("-")[0].lower()
-    notes = []
-    english = {"smog": None, "flesch_kincaid": None, "reading_ease": None}
-    if root == "en":
-        smog = ts.smog_index(prose)
-        english = {
-            "smog": round(smog, 1),
-            "flesch_kincaid": round(ts.flesch_kincaid_grade(prose), 1),
-            "reading_ease": round(ts.flesch_reading_ease(prose), 1),
-        }
-        return "SMOG", smog, english, {}, notes
-    if root == "de":
-        grade = ts.wiener_sachtextformel(prose, 1)
-        scores = {
-            "wiener_sachtextformel": round(grade, 1),
-            "amstad_reading_ease": round(ts.flesch_reading_ease(prose), 1),
-        }
-        return "Wiener Sachtextformel", grade, english, scores, notes
-    if root == "es":
-        ease = ts.fernandez_huerta(prose)
-        scores = {
-            "fernandez_huerta": round(ease, 1),
-            "szigriszt_pazos": round(ts.szigriszt_pazos(prose), 1),
-        }
-        notes.append("grade read off Flesch's ease table from the Fernández Huerta score")
-        return "Fernández Huerta", _interpolate(ease, FLESCH_GRADES), english, scores, notes
-    if root == "it":
-        index = ts.gulpease_index(prose)
-        scores = {
-            "gulpease": round(index, 1),
-            "flesch_vacca_reading_ease": round(ts.flesch_reading_ease(prose), 1),
-        }
-        notes.append("grade read off the Gulpease index's school levels")
-        return "Gulpease", _interpolate(index, GULPEASE_GRADES), english, scores, notes
-    names = {"fr": "Kandel–Moles", "nl": "Flesch–Douma", "ru": "Oborneva"}
-    if root in names:
-        ease = ts.flesch_reading_ease(prose)
-        key = names[root].lower().replace("–", "_") + "_reading_ease"
-        notes.append(f"grade read off Flesch's ease table from the {names[root]} score")
-        return names[root], _interpolate(ease, FLESCH_GRADES), english, {key: round(ease, 1)}, notes
-    if root == "ar":
-        ease = ts.osman(prose)
-        notes.append("grade read off Flesch's ease table from the OSMAN score")
-        return "OSMAN", _interpolate(ease, FLESCH_GRADES), english, {"osman": round(ease, 1)}, notes
+    formula = FORMULAS.get(language.split("-")[0].lower())
+    if formula is not None:
+        return formula(ts, prose)
     if _main_script(prose) not in RIX_SCRIPTS:
         from .language import language_name
 
-        notes.append(
+        note = (
             f"no readability formula for {language_name(language)} ({language}): not graded; "
             "judge it by reading it with a patient"
         )
-        return NOT_GRADED, None, english, {}, notes
+        return Measured(NOT_GRADED, None, notes=[note])
     rix = ts.rix(prose)
-    notes.append(
+    note = (
         f"no readability formula for '{language}': the grade is RIX (long words a sentence) "
         "read off Anderson's table; treat it as a rough guide"
     )
-    return "RIX", _rix_grade(rix), english, {"rix": round(rix, 2)}, notes
+    return Measured("RIX", _rix_grade(rix), {"rix": round(rix, 2)}, [note])
 
 
 def _main_script(prose):
@@ -732,34 +850,16 @@ def syllable_counter(language):
 # --- the check ----------------------------------------------------------------------
 
 
-def _is_caps(text):
-    letters = [c for c in text if c.isalpha()]
-    words = [w for w in WORD.findall(text) if len(w) > 1]
-    return len(words) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
-
-
-def _heading_problems(headings):
-    problems, previous = [], 1
-    for heading in headings:
-        level = int(heading.kind[1])
-        if level > previous + 1:
-            problems.append(
-                Problem(
-                    heading.line,
-                    "heading",
-                    f"heading level {level} follows level {previous}: "
-                    f"use {'#' * (previous + 1)} (level {previous + 1})",
-                )
-            )
-        previous = level
-    return problems
-
-
 def read_prose(path, max_bytes=None, text=None):
     """Read the essay; return (language, prose units, headings, problems found on the way).
 
     `text`: the essay's text when the caller has read it already (the build).
     """
+    return _read(path, max_bytes, text)[:4]
+
+
+def _read(path, max_bytes=None, text=None):
+    """read_prose, and the Markdown units as written, the file's lines, the image count."""
     path = Path(path)
     if text is None:
         text = read_source(path) if max_bytes is None else read_source(path, max_bytes)
@@ -769,7 +869,7 @@ def read_prose(path, max_bytes=None, text=None):
     language = essay_language(check_front_matter(meta, path, text)[0], body, path)[0]
     first_line = text.count("\n", 0, len(text) - len(body)) + 1
     units, headings = split_blocks(body, first_line)
-    problems = _heading_problems(headings)
+    problems = []
     prose_units, captions = [], []
     for unit in units:
         plain = _plain_text(unit, captions, problems)
@@ -778,7 +878,8 @@ def read_prose(path, max_bytes=None, text=None):
     prose_units = sorted(prose_units + captions, key=lambda u: u.line)
     if not prose_units:
         raise SourceError("there is no prose to measure after the front matter", path)
-    return language, prose_units, headings, problems
+    images = len(captions) + sum(p.kind == "alt" for p in problems)
+    return language, prose_units, headings, problems, units, text.split("\n"), images
 
 
 def prose_text(units):
@@ -786,64 +887,84 @@ def prose_text(units):
     return " ".join(_finished(" ".join(u.text.split())) for u in units)
 
 
-def check_essay(path, max_grade=8, extra_jargon=None, jargon_dir=None, max_bytes=None, text=None):
-    """Read the essay (or take its `text`) and measure its prose; return a Report."""
+def check_essay(
+    path,
+    max_grade=8,
+    extra_jargon=None,
+    jargon_dir=None,
+    max_bytes=None,
+    text=None,
+    rules=True,
+    min_actionability=None,
+):
+    """Read the essay (or take its `text`) and measure its prose; return a Report.
+
+    `rules=False` measures the reading level only (the build's one line): no problems,
+    hard words or PEMAT items. `min_actionability`: a PEMAT actionability % to pass.
+    """
     if isinstance(max_grade, bool) or not isinstance(max_grade, (int, float)) or max_grade < 0:
         raise ValueError(f"max_grade must be a number 0 or more, not {max_grade!r}")
-    language, prose_units, headings, problems = read_prose(path, max_bytes, text)
+    language, prose_units, headings, found, blocks, lines, images = _read(path, max_bytes, text)
 
-    sentences = []
-    for unit in prose_units:
-        sentences.extend(split_sentences(unit, unit.text))
-        if unit.kind in ("paragraph", "item", "quote", "footnote") and _is_caps(unit.text):
-            problems.append(
-                Problem(unit.line, "caps", "paragraph in capitals: capitals are hard to read")
-            )
-    for sentence in sentences:
-        if sentence.words > LONG_SENTENCE:
-            problems.append(
-                Problem(
-                    sentence.line,
-                    "sentence",
-                    f"sentence of {sentence.words} words (aim for under 20), split it: "
-                    f"{_clip(sentence.text, 60)}",
-                )
-            )
-
+    sentences = [(unit, s) for unit in prose_units for s in split_sentences(unit, unit.text)]
     prose = prose_text(prose_units)
-    formula, grade, english, scores, notes = measure(prose, language)
+    measured = measure(prose, language)
+    notes = list(measured.notes)
     ts = statistics(language)
     words = ts.lexicon_count(prose)
     sentence_count = ts.sentence_count(prose)
-    if formula == "SMOG" and sentence_count < 30:
+    if measured.formula == "SMOG" and sentence_count < 30:
         notes.append(f"SMOG is normed on 30 sentences; with {sentence_count} it is a rough guide")
 
-    hard_words, jargon_problems = _hard_words(
-        prose_units + headings, jargon_for(language, extra_jargon, jargon_dir), language
-    )
-    problems.extend(jargon_problems)
-    problems.sort(key=lambda p: (p.line, KINDS.index(p.kind)))
-    grade = round(grade, 1) if grade is not None else None
+    hard_words, problems, pemat = [], [], None
+    if rules:
+        from . import rules as checks
+
+        jargon = jargon_for(language, extra_jargon, jargon_dir)
+        essay = checks.Prose(
+            language, prose_units, headings, blocks, lines, jargon, sentences, images
+        )
+        problems = checks.run(essay, found)
+        pemat = checks.pemat(essay, problems)
+        hard_words = _hard_words(prose_units + headings, jargon, language)
+        if language.split("-")[0].lower() != "en":
+            notes.append("passive voice and actions are judged in English only: not judged here")
+        if essay.common is None:
+            notes.append(
+                f"uncommon words not judged for '{language}': word frequencies are looked up "
+                "for Latin, Cyrillic and Greek letters only"
+            )
+    grade = round(measured.grade, 1) if measured.grade is not None else None
+    if measured.scale is not None:
+        passed = measured.scale["passed"]  # the scale's own target, not a grade
+    else:
+        passed = grade is None or grade <= max_grade  # nothing to hold against the target
+    if min_actionability is not None and pemat is not None:
+        score = pemat["actionability"]
+        if score is not None and score < min_actionability:
+            passed = False
     return Report(
         path=str(path),
         language=language,
-        formula=formula,
+        formula=measured.formula,
         grade=grade,
         max_grade=max_grade,
-        passed=grade is None or grade <= max_grade,  # nothing to hold against the target
+        passed=passed,
         words=words,
         sentences=sentence_count,
         mean_sentence_length=round(words / sentence_count, 1) if sentence_count else 0.0,
-        scores=scores,
+        scores=measured.scores,
         notes=notes,
-        long_sentences=sorted(sentences, key=lambda s: (-s.words, s.line))[:LONGEST_SHOWN],
+        long_sentences=sorted((s for _, s in sentences), key=lambda s: (-s.words, s.line))[
+            :LONGEST_SHOWN
+        ],
         hard_words=hard_words,
         problems=problems,
-        **english,
+        scale=measured.scale,
+        pemat=pemat,
+        min_actionability=min_actionability,
+        **measured.english,
     )
-
-
-KINDS = ("alt", "heading", "link", "caps", "sentence", "jargon")
 
 
 def _finished(text):
@@ -852,19 +973,15 @@ def _finished(text):
 
 
 def _hard_words(units, jargon, language):
-    """Hard words (long, or on the jargon list) with counts and lines; jargon problems."""
+    """Hard words (long, or on the jargon list) with counts and lines."""
     pattern = _jargon_pattern(jargon)
     syllables = syllable_counter(language)
-    found, problems = {}, []
+    found = {}
     for unit in units:
         if pattern:
             for match in pattern.finditer(unit.text):
                 term = " ".join(match.group(1).lower().split())
-                line = _line_at(unit, unit.text, match.start())
-                found.setdefault(term, []).append(line)
-                problems.append(
-                    Problem(line, "jargon", f'"{match.group(0)}": say "{jargon[term]}"')
-                )
+                found.setdefault(term, []).append(_line_at(unit, unit.text, match.start()))
         if syllables is None or unit.kind.startswith("h"):
             continue
         for match in WORD.finditer(unit.text):
@@ -874,16 +991,7 @@ def _hard_words(units, jargon, language):
             found.setdefault(word, []).append(_line_at(unit, unit.text, match.start()))
     ranked = sorted(found.items(), key=lambda item: (-len(item[1]), item[0]))
     hard = [HardWord(word, len(lines), sorted(set(lines))) for word, lines in ranked]
-    return hard[:HARD_WORDS_SHOWN], _dedupe(problems)
-
-
-def _dedupe(problems):
-    seen, kept = set(), []
-    for problem in problems:
-        if (problem.line, problem.message) not in seen:
-            seen.add((problem.line, problem.message))
-            kept.append(problem)
-    return kept
+    return hard[:HARD_WORDS_SHOWN]
 
 
 # --- reporting ----------------------------------------------------------------------
@@ -911,26 +1019,73 @@ def reading_level_line(report):
 
 
 def _fix_first(report):
-    """Problems in the order to fix them: structure first, then sentences, then words."""
-    order = {"alt": 0, "heading": 0, "link": 0, "caps": 0, "sentence": 1, "jargon": 2}
+    """Problems in the order to fix them: by the rules' rank, longest sentences first."""
+    from .rules import RANK
+
     words = {p.line: 0 for p in report.problems}
     for sentence in report.long_sentences:
         words[sentence.line] = max(words.get(sentence.line, 0), sentence.words)
     return sorted(
         report.problems,
-        key=lambda p: (order[p.kind], -words.get(p.line, 0) if p.kind == "sentence" else 0, p.line),
+        key=lambda p: (RANK[p.kind], -words.get(p.line, 0) if p.kind == "sentence" else 0, p.line),
     )
+
+
+def _headline(report):
+    if report.grade is None:
+        return f"{report.path}: not graded ({report.language}) — no readability formula for it"
+    if report.scale is not None:
+        scale = report.scale
+        verdict = "meets" if scale["passed"] else "below"
+        return (
+            f"{report.path}: {scale['name']} {scale['value']:g} ({scale['band']}; "
+            f"{report.formula}, {report.language}) — {verdict} the target of "
+            f"{scale['target']:g} ({scale['target_band']}); about grade {_grade(report.grade)}"
+        )
+    verdict = "within" if report.grade <= report.max_grade else "above"
+    return (
+        f"{report.path}: grade {_grade(report.grade)} ({report.formula}, {report.language}) — "
+        f"{verdict} the target of grade {_grade(report.max_grade)}"
+    )
+
+
+def _pemat_lines(pemat, min_actionability):
+    """Both PEMAT-P scores, the items to fix first, and the items for a person."""
+
+    def score(name, value, items):
+        judged = sum(i["verdict"] in ("yes", "no") for i in items)
+        shown = "not judged" if value is None else f"{value}%"
+        return f"{name} {shown} ({judged} of {len(items)} items judged)"
+
+    understand = [i for i in pemat["items"] if i["id"] < 20]
+    act = [i for i in pemat["items"] if i["id"] >= 20]
+    line = (
+        f"PEMAT-P: {score('understandability', pemat['understandability'], understand)}, "
+        f"{score('actionability', pemat['actionability'], act)}"
+    )
+    if min_actionability is not None:
+        line += f"; the clinic asks for actionability {min_actionability:g}% or more"
+    lines = ["", line]
+    failed = sorted(
+        (i for i in pemat["items"] if i["verdict"] == "no"), key=lambda i: (i["id"] < 20, i["id"])
+    )
+    if failed:
+        lines.append("PEMAT items to fix first:")
+        for item in failed[:PEMAT_SHOWN]:
+            where = f" (line {', '.join(map(str, item['lines'][:5]))})" if item["lines"] else ""
+            lines.append(f"  {item['id']:>2}. {item['text']}{where}")
+    reviewer = [i for i in pemat["items"] if i["verdict"] == "reviewer"]
+    if reviewer:
+        from .rules import PEMAT_SHORT
+
+        shown = "; ".join(f"{i['id']} {PEMAT_SHORT[i['id']]}" for i in reviewer)
+        lines.append(f"For the reviewer (a person must judge these): {shown}")
+    return lines
 
 
 def format_text(report):
     """The short plain report: grade against target, what to fix first, with lines."""
-    verdict = "within" if report.passed else "above"
-    lines = [
-        f"{report.path}: not graded ({report.language}) — no readability formula for it"
-        if report.grade is None
-        else f"{report.path}: grade {_grade(report.grade)} ({report.formula}, {report.language}) — "
-        f"{verdict} the target of grade {_grade(report.max_grade)}",
-    ]
+    lines = [_headline(report)]
     detail = (
         f"{report.words:,} words, {report.sentences:,} sentences, "
         f"{report.mean_sentence_length:g} words a sentence"
@@ -948,10 +1103,17 @@ def format_text(report):
     if problems:
         lines.append("")
         lines.append("Fix first:")
-        for problem in problems[:FIX_FIRST_SHOWN]:
-            lines.append(f"  line {problem.line:<4} {problem.message}")
-        if len(problems) > FIX_FIRST_SHOWN:
-            lines.append(f"  … and {len(problems) - FIX_FIRST_SHOWN} more (--json lists them all)")
+        shown, per_kind = [], {}
+        for problem in problems:  # a few of each kind, so one kind does not fill the list
+            if len(shown) < FIX_FIRST_SHOWN and per_kind.get(problem.kind, 0) < PER_KIND_SHOWN:
+                shown.append(problem)
+                per_kind[problem.kind] = per_kind.get(problem.kind, 0) + 1
+        for problem in shown:
+            lines.append(f"  line {problem.line:<4} {problem.kind:<9} {problem.message}")
+        if len(problems) > len(shown):
+            lines.append(f"  … and {len(problems) - len(shown)} more (--json lists them all)")
+    if report.pemat is not None:
+        lines.extend(_pemat_lines(report.pemat, report.min_actionability))
     if report.hard_words:
         shown = ", ".join(
             f"{w.word} ×{w.count}" if w.count > 1 else w.word for w in report.hard_words[:10]

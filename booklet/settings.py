@@ -30,6 +30,7 @@ KEYS = {
     "allow": (list, "a list of folders"),
     "toc_depth": (int, "a whole number"),
     "max_grade": ((int, float), "a number"),
+    "min_actionability": ((int, float), "a percentage"),
     "jargon": (dict, 'a table of word = "plain alternative"'),
     "log": (str, "a shipped log's name or a .toml file beside the settings"),
     "scheduler": (str, "a Dask scheduler's address such as tcp://host:8786"),
@@ -53,6 +54,7 @@ class Clinic:
     allow: tuple = ()  # more folders the build may read, as resolved paths
     toc_depth: int | None = None
     max_grade: float | None = None
+    min_actionability: float | None = None  # PEMAT actionability %, below it --check fails
     jargon: dict = field(default_factory=dict)  # word: plainer alternative
     defaults: dict = field(default_factory=dict)
 
@@ -177,6 +179,17 @@ def validate_clinic(data, path, text=""):
         raise ConfigError(
             "'max_grade' must be a reading grade, 0 or more", path, line_of_key(text, "max_grade")
         )
+    min_actionability = data.get("min_actionability")
+    if min_actionability is not None and (
+        isinstance(min_actionability, bool)
+        or not math.isfinite(min_actionability)
+        or not 0 <= min_actionability <= 100
+    ):
+        raise ConfigError(
+            "'min_actionability' must be a percentage, 0 to 100",
+            path,
+            line_of_key(text, "min_actionability"),
+        )
     toc_depth = data.get("toc_depth")
     if toc_depth is not None and not TOC_DEPTHS[0] <= toc_depth <= TOC_DEPTHS[1]:
         raise ConfigError(
@@ -206,6 +219,7 @@ def validate_clinic(data, path, text=""):
         allow=tuple(allow),
         toc_depth=toc_depth,
         max_grade=max_grade,
+        min_actionability=min_actionability,
         jargon=jargon,
         defaults=defaults,
     )

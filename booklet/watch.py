@@ -1,4 +1,8 @@
-"""Rebuild in the same process whenever an input changes, until Ctrl-C."""
+"""One change loop: run, then run again whenever a file it depends on changes, until Ctrl-C.
+
+It drives --watch (one essay), a library's --watch and --serve alike: each gives it a
+`run` that builds and says which files it read.
+"""
 
 import time
 from pathlib import Path
@@ -27,8 +31,40 @@ def snapshot(files):
     return state
 
 
-def watch_and_rebuild(make_request, report, quiet=False):
-    """Build, then rebuild on every change; errors are printed and the loop goes on."""
+def follow(run, found=set, stop=None, where="the build"):
+    """Call run(None), then run(names changed) on every change; run returns the files to
+    watch, found() files that may appear (a new essay). Ends on Ctrl-C or when stop is set."""
+    from .errors import unexpected
+
+    def run_and_look(before, changed):
+        """Run; files known before keep their state from before, so an edit made while
+        the run went on is seen at the next look."""
+        try:
+            watched = set(run(changed))
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            watched = set()
+        except Exception as error:  # a bug must not end the loop either
+            click.echo(f"Error: {unexpected(error, where).format_message()}", err=True)
+            watched = set()
+        return {**snapshot(watched | found() | set(before)), **before}
+
+    try:
+        state = run_and_look(snapshot(found()), None)
+        click.echo("Watching for changes; Ctrl-C to stop.")
+        while stop is None or not stop.is_set():
+            time.sleep(POLL_SECONDS)
+            current = snapshot(set(state) | found())
+            changed = sorted(str(p.name) for p in current if current[p] != state.get(p))
+            if changed:
+                state = run_and_look(current, changed)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.")
+
+
+def watch_and_rebuild(make_request, report, quiet=False, hooks=None):
+    """Build one essay, then rebuild on every change; errors are printed and the loop goes
+    on. hooks (the preview) hear of each build starting, succeeding and failing."""
     from .errors import unexpected
     from .pipeline import build, font_configuration
 
@@ -38,43 +74,37 @@ def watch_and_rebuild(make_request, report, quiet=False):
     if request.clinic.path:
         inputs.add(Path(request.clinic.path).resolve())
 
-    def rebuild(reason):
+    def rebuild(changed):
         nonlocal request, inputs
+        reason = f"Changed {', '.join(changed)}" if changed else "Built"
         started = time.perf_counter()
+        if hooks:
+            hooks.building(changed)
         try:
             request = make_request()
             built = build(request, font_config)
         except click.ClickException as error:
             click.echo(f"Error: {error.format_message()}", err=True)
-            return
+            if hooks:
+                hooks.failed(error.format_message())
         except Exception as error:  # a bug must not end the loop either
-            click.echo(f"Error: {unexpected(error, request.source).format_message()}", err=True)
-            return
-        inputs = built.inputs
-        report(built.written, built.warnings, quiet=True)
-        names = ", ".join(str(w.path.name) for w in built.written)
-        click.echo(f"{reason}: rebuilt {names} in {time.perf_counter() - started:.2f} s")
+            message = unexpected(error, request.source).format_message()
+            click.echo(f"Error: {message}", err=True)
+            if hooks:
+                hooks.failed(message)
+        else:
+            inputs = built.inputs
+            report(built.written, built.warnings, quiet=True)
+            names = ", ".join(str(w.path.name) for w in built.written)
+            if hooks:
+                hooks.built(request, built)
+            click.echo(f"{reason}: rebuilt {names} in {time.perf_counter() - started:.2f} s")
+        return watched_files(request.templates, inputs)
 
-    def rebuild_from(before, reason):
-        """Rebuild; files known before it keep their state from before, so an edit made
-        while the build ran is seen at the next look."""
-        rebuild(reason)
-        return {**snapshot(watched_files(request.templates, inputs) | set(before)), **before}
-
-    state = rebuild_from(snapshot(watched_files(request.templates, inputs)), "Built")
-    click.echo("Watching for changes; Ctrl-C to stop.")
-    try:
-        while True:
-            time.sleep(POLL_SECONDS)
-            current = snapshot(watched_files(request.templates, inputs) | set(state))
-            changed = sorted(str(p.name) for p in current if current[p] != state.get(p))
-            if changed:
-                state = rebuild_from(current, f"Changed {', '.join(changed)}")
-    except KeyboardInterrupt:
-        click.echo("Stopped watching.")
+    follow(rebuild, stop=hooks.stop if hooks else None)
 
 
-def watch_library(run, sources):
+def watch_library(run, sources, hooks=None):
     """Build a library, then run it again on every change: its record rebuilds only the
     handouts whose inputs changed. A new essay in a folder is a change too."""
     from .errors import unexpected
@@ -86,28 +116,23 @@ def watch_library(run, sources):
         except click.ClickException:  # a file named on the command line is gone
             return set()
 
-    def run_and_look(before):
-        """Run; files known before keep their state from before, so an edit made while
-        the run went on is seen at the next look."""
+    def run_once(changed):
+        if changed:
+            click.echo(f"Changed {', '.join(changed)}")
+        if hooks:
+            hooks.building(changed)
         try:
-            watched = set(run().watched)
-        except click.ClickException as error:
-            click.echo(f"Error: {error.format_message()}", err=True)
-            watched = set()
-        except Exception as error:  # a bug must not end the loop either
-            click.echo(f"Error: {unexpected(error, sources[0]).format_message()}", err=True)
-            watched = set()
-        return {**snapshot(watched | essays() | set(before)), **before}
+            summary = run()
+        except Exception as error:
+            if hooks:
+                hooks.failed(
+                    error.format_message()
+                    if isinstance(error, click.ClickException)
+                    else unexpected(error, sources[0]).format_message()
+                )
+            raise
+        if hooks:
+            hooks.built_library(summary)
+        return summary.watched
 
-    state = run_and_look(snapshot(essays()))
-    click.echo("Watching for changes; Ctrl-C to stop.")
-    try:
-        while True:
-            time.sleep(POLL_SECONDS)
-            current = snapshot(set(state) | essays())
-            changed = sorted(str(p.name) for p in current if current[p] != state.get(p))
-            if changed:
-                click.echo(f"Changed {', '.join(changed)}")
-                state = run_and_look(current)
-    except KeyboardInterrupt:
-        click.echo("Stopped watching.")
+    follow(run_once, essays, hooks.stop if hooks else None, sources[0])

@@ -105,3 +105,17 @@ def pdf_file(tmp_path):
     yield open_
     for pdf in opened:
         pdf.close()
+
+
+def line_ends(data, page):
+    """(left, right) x of each text line on a page, in points."""
+    import pypdfium2 as pdfium
+
+    text = pdfium.PdfDocument(data)[page].get_textpage()
+    lines = {}
+    for i in range(text.count_chars()):
+        if text.get_text_range(i, 1).strip():
+            left, _, right, top = text.get_charbox(i, loose=True)
+            line = lines.setdefault(round(top), [left, right])
+            line[0], line[1] = min(line[0], left), max(line[1], right)
+    return list(lines.values())

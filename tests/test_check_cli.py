@@ -90,10 +90,11 @@ def test_check_usage_and_source_errors(tmp_path):
 
 
 CHILD = """
-import runpy, sys
-sys.argv = ["build.py", sys.argv[1], "--check", "--json"]
+import sys
+sys.path.insert(0, ".")
+import build
 try:
-    runpy.run_path(sys.argv[0], run_name="__main__")
+    build.main([sys.argv[1], "--check", "--json"])
 except SystemExit as done:
     print("exit", done.code, "weasyprint" in sys.modules, file=sys.stderr)
 """

@@ -155,6 +155,8 @@ def test_the_wheel_holds_every_template_and_the_starter(wheel):
     assert missing == []
     for name in starter_files():
         assert f"booklet/starter/{name.as_posix()}" in names, name
+    for asset in (ROOT / "booklet" / "preview").iterdir():  # `booklet serve`'s page
+        assert f"booklet/preview/{asset.name}" in names, asset.name
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "booklet = booklet.cli:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

@@ -5,7 +5,7 @@ import re
 
 import pikepdf
 import pytest
-from conftest import EXAMPLE_CLINIC, ROOT, flatten, make_pdfs, page_texts
+from conftest import EXAMPLE_CLINIC, ROOT, flatten, line_ends, make_pdfs, page_texts
 
 from booklet.errors import RenderError
 from booklet.language import (
@@ -139,20 +139,6 @@ def test_a_language_without_catalogue_is_one_warning_then_english(tmp_path):
     assert "Contents" in page_texts(pdfs["reading copy"])[1]
 
 
-def line_ends(data, page):
-    """(left, right) x of each text line on a page, in points."""
-    import pypdfium2 as pdfium
-
-    text = pdfium.PdfDocument(data)[page].get_textpage()
-    lines = {}
-    for i in range(text.count_chars()):
-        if text.get_text_range(i, 1).strip():
-            left, bottom, right, top = text.get_charbox(i, loose=True)
-            line = lines.setdefault(round(top), [left, right])
-            line[0], line[1] = min(line[0], left), max(line[1], right)
-    return list(lines.values())
-
-
 def flush(edges, side):
     """How many lines start (0) or end (1) within 2 pt of the furthest one."""
     far = min(e[side] for e in edges) if side == 0 else max(e[side] for e in edges)
@@ -215,13 +201,14 @@ def test_a_character_no_shipped_font_has_is_named_with_its_line(tmp_path):
     """One line per script (an error unless allowed) and one for emoji, each with its line."""
     essay = tmp_path / "e.md"
     essay.write_text(
-        "---\ntitle: Signs\n---\n\nHeat helps \U0001f525 a lot.\n\nවෛද්‍යවරයා හමුවන්න. डॉक्टर से मिलें।\n"
+        "---\ntitle: Signs\nlang: en\n---\n\nHeat helps \U0001f525 a lot.\n\n"
+        "වෛද්‍යවරයා හමුවන්න. डॉक्टर से मिलें।\n"
     )
-    with pytest.raises(RenderError, match=f"^{re.escape(str(essay))}:7: Sinhala text"):
+    with pytest.raises(RenderError, match=f"^{re.escape(str(essay))}:8: Sinhala text"):
         make_pdfs(tmp_path, source=essay)
     pdfs, warnings = make_pdfs(tmp_path, source=essay, allow_missing_glyphs=True)
-    assert any(w.startswith(f"{essay}:5: emoji (U+1F525 \U0001f525)") for w in warnings), warnings
-    assert [w for w in warnings if "Sinhala" in w and w.startswith(f"{essay}:7:")], warnings
+    assert any(w.startswith(f"{essay}:6: emoji (U+1F525 \U0001f525)") for w in warnings), warnings
+    assert [w for w in warnings if "Sinhala" in w and w.startswith(f"{essay}:8:")], warnings
     assert not any("Devanagari" in w for w in warnings), warnings  # shipped now
     assert len(warnings) == 2, warnings
     assert pdfs["reading copy"].startswith(b"%PDF-")

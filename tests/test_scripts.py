@@ -190,13 +190,13 @@ def test_many_missing_characters_are_one_line(tmp_path):
     """A whole Sinhala page is still one line, never one per character."""
     essay = tmp_path / "long.md"
     essay.write_text(
-        "---\ntitle: Notes\n---\n\nIntro.\n\n" + "ශ්‍රී ලංකා රෝහල සෞඛ්‍ය සේවා ඖෂධ\n\n" * 40,
+        "---\ntitle: Notes\nlang: si\n---\n\nIntro.\n\n" + "ශ්‍රී ලංකා රෝහල සෞඛ්‍ය සේවා ඖෂධ\n\n" * 40,
         encoding="utf-8",
     )
     result = run_cli(essay, "-o", tmp_path / "long.pdf", "-q", "--allow-missing-glyphs")
     assert result.exit_code == 0
     lines = [line for line in result.stderr.splitlines() if "Sinhala" in line]
-    assert len(lines) == 1 and "long.md:7:" in lines[0], result.stderr
+    assert len(lines) == 1 and "long.md:8:" in lines[0], result.stderr
 
 
 def test_emoji_and_control_characters_are_one_located_warning_each(tmp_path):
