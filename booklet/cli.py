@@ -90,13 +90,15 @@ def _size(n):
 @click.option(
     "--config",
     type=click.Path(path_type=Path),
-    help="Clinic settings (TOML) [default: content/clinic.toml if it exists].",
+    help="Clinic settings (TOML) [default: content/clinic.toml if it exists; installed, "
+    "./clinic.toml first].",
 )
 @click.option(
     "--templates",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of Jinja templates and CSS [default: templates/].",
+    help="Folder of Jinja templates, CSS, fonts, catalogues and logs [default: the shipped "
+    "templates/].",
 )
 @click.option(
     "--strict",
@@ -277,18 +279,22 @@ def main(
 
 def run_serve(sources, library, host, port, quiet, jobs, force, options, defaults):
     """--serve: the change loop builds as --watch does, and the preview shows each build."""
+    from .readability import check_essay
     from .serve import serving
     from .watch import watch_and_rebuild
 
-    check = None
-    if library:
-        from .readability import check_essay
+    clinic = _one_line(lambda: load_settings(options["config"], defaults), sources[0])
+    target = target_grade(clinic, options["max_grade"])
 
-        clinic = _one_line(lambda: load_settings(options["config"], defaults), sources[0])
-        target = target_grade(clinic, options["max_grade"])
-
-        def check(source):
-            return check_essay(source, target, clinic.jargon, max_bytes=options["max_size"])
+    def check(source):
+        """--check's report beside the pages: the build measures the grade alone."""
+        return check_essay(
+            source,
+            target,
+            clinic.jargon,
+            max_bytes=options["max_size"],
+            min_actionability=clinic.min_actionability,
+        )
 
     with serving(host, port, library, check, sources) as preview:
         if library:

@@ -190,7 +190,7 @@ class Preview:
 
     def __init__(self, library=False, check=None, sources=()):
         self.library = library
-        self.check = check  # a library's handout -> its readability report
+        self.check = check  # an essay -> its readability report (--check's)
         self.sources = sources  # the library's SOURCE arguments
         self.pages = Pages()
         self.files = {}  # token -> (file name, bytes): the PDFs the last builds wrote
@@ -231,13 +231,13 @@ class Preview:
             built.language,
             [(w.path, w.kind, w.pages, w.size) for w in built.written],
             built.warnings,
-            built.reading,
+            self._report(request.source) or built.reading,
         )
         self._publish({"": view})
 
     def built_library(self, summary):
         """A library run: each handout's view from its record entry and its files."""
-        from .library import FAILED, file_hash, find_handouts
+        from .library import FAILED, find_handouts
 
         folder = summary.record.parent
         try:
@@ -255,15 +255,7 @@ class Preview:
                 continue
             files = [(folder / f["file"], f["kind"], f["pages"], f["size"]) for f in entry["files"]]
             source = sources.get(result.name)
-            report = None
-            if source is not None and self.check is not None:
-                stamp = file_hash(source)
-                report = self._checks.get(stamp)
-                if report is None and stamp:
-                    try:
-                        report = self._checks[stamp] = self.check(source)
-                    except click.ClickException:
-                        report = None
+            report = self._report(source) if source is not None else None
             try:
                 view = self._view(
                     result.name,
@@ -282,6 +274,20 @@ class Preview:
         self.order = [result.name for result in summary.results]
         self.error = summary.unwritten
         self._publish(views)
+
+    def _report(self, source):
+        """--check's report on an essay, measured again only when its file changed."""
+        from .library import file_hash
+
+        if self.check is None:
+            return None
+        stamp = file_hash(source)
+        if stamp and stamp not in self._checks:
+            try:
+                self._checks[stamp] = self.check(source)
+            except click.ClickException:
+                return None
+        return self._checks.get(stamp)
 
     # -- building the state
 
