@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import __version__
 from .library import (
     FAILED,
     RECORD,
@@ -42,6 +43,7 @@ class Parcel:
     shown: dict  # a path as the worker resolves it (str) -> as the command shows it
     digest: str  # the templates folder's
     epoch: str | None  # SOURCE_DATE_EPOCH as the command has it
+    version: str = __version__  # the command's: a worker with another lays nothing out
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,13 @@ def lay_out_remotely(blobs, parcel, handout):
     """On a worker: lay the handout out in a temporary folder; a Back (or a failed Result)."""
     from .library import fonts, try_build
 
+    if parcel.version != __version__:  # the record's key holds the command's version
+        return Result(
+            parcel.name,
+            FAILED,
+            error=f"{handout.source}: not built: a worker has booklet {__version__}, the "
+            f"command {parcel.version}; install the same wheel on every worker",
+        )
     templates = _templates_copy(parcel.digest, blobs[parcel.digest])
     top = Path(tempfile.mkdtemp(prefix="booklet-handout-", dir=_scratch()))
 

@@ -271,3 +271,18 @@ def test_the_command_line_wins_then_the_environment_then_the_settings(tmp_path):
             run.stderr
         )
         assert len(run.stderr.splitlines()) == 1
+
+
+def test_a_worker_with_another_version_lays_nothing_out():
+    """The record's key holds the command's version: another program's PDFs would lie."""
+    from booklet import __version__, cluster
+    from booklet.library import FAILED, find_handouts
+
+    handout = find_handouts([HERE / "library" / "posture.md"])[0]
+    parcel = cluster.Parcel(handout.name, None, {}, {}, "0" * 64, None, version="0.9.0")
+    result = cluster.lay_out_remotely({}, parcel, handout)  # as a worker runs it
+    assert result.state == FAILED
+    assert result.error == (
+        f"{handout.source}: not built: a worker has booklet {__version__}, the command "
+        "0.9.0; install the same wheel on every worker"
+    )
