@@ -269,6 +269,7 @@ def main():
         watch_rebuilds(tmp)
         preview_edits(tmp)
         library_runs(tmp)
+        cluster_runs(tmp)
         if os.environ.get("BENCH_QUICK"):
             return
         for factor in (10, 100):
@@ -514,3 +515,56 @@ def impose_300(tmp):
 
 if __name__ == "__main__":
     main()
+
+
+CLUSTER_HANDOUTS = int(os.environ.get("BENCH_CLUSTER_HANDOUTS", "100"))
+
+
+def cluster_runs(tmp, count=CLUSTER_HANDOUTS):
+    """The same library on the local pool and on a two-worker Dask LocalCluster (--scheduler)."""
+    import shutil
+
+    try:
+        import dask
+        from distributed import LocalCluster
+    except ImportError:
+        print("\nA library on a cluster: skipped, distributed is not installed (booklet[cluster])")
+        return
+    sources = sorted(LIBRARY.rglob("*.md")) + sorted((ROOT / "tests" / "languages").glob("*.md"))
+    big = tmp / f"cluster-{count}"
+    for n in range(count):
+        source = sources[n % len(sources)]
+        target = big / f"part{n % 4}" / f"h{n:03d}-{source.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    sys.path.insert(0, str(ROOT))  # the workers, spawned from here, import booklet
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    build = [PY, "build.py", "-q", str(big), "--force", "-o"]
+    on_cluster = ["--scheduler", cluster.scheduler_address]
+    try:
+        rows = {
+            f"local pool ({os.cpu_count()} forked workers)": timed([*build, str(tmp / "pool")]),
+            "2-worker LocalCluster, workers cold": timed([*build, str(tmp / "dask"), *on_cluster]),
+            "2-worker LocalCluster, workers warm": timed([*build, str(tmp / "dask"), *on_cluster]),
+            "local pool, again": timed([*build, str(tmp / "pool")]),
+        }
+    finally:
+        cluster.close()
+    same = all(
+        (tmp / "dask" / p.relative_to(tmp / "pool")).read_bytes() == p.read_bytes()
+        for p in (tmp / "pool").rglob("*.pdf")
+    )
+    print(f"\nA library of {count} handouts (--force), one run each")
+    # CPU is the command's and its forked workers'; a cluster's workers are not counted.
+    print(f"{'where':<44} {'wall s':>7} {'s/handout':>9} {'ratio':>6} {'CPU s (command)':>15}")
+    base = next(iter(rows.values()))[0]
+    for name, (wall, cpu, _) in rows.items():
+        print(f"{name:<44} {wall:7.1f} {wall / count:9.3f} {wall / base:5.2f}× {cpu:15.1f}")
+    print("cluster PDFs byte-identical to the local pool's: " + ("ok" if same else "MISSED"))

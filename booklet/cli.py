@@ -183,10 +183,34 @@ def _size(n):
 @click.option(
     "--force", is_flag=True, help="Library: rebuild every handout, even those up to date."
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    envvar="BOOKLET_SCHEDULER",
+    show_envvar=True,
+    default=None,
+    help="Library: lay the handouts out on the Dask cluster at this address "
+    "(tcp://host:8786) instead of this machine's cores; needs booklet[cluster]. The "
+    "command line wins, then BOOKLET_SCHEDULER, then the settings' scheduler.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.version_option(__version__, "--version", prog_name="booklet")
 @click.pass_context
-def main(ctx, sources, watch, quiet, check, json_report, jobs, force, serve, port, host, **options):
+def main(
+    ctx,
+    sources,
+    watch,
+    quiet,
+    check,
+    json_report,
+    jobs,
+    force,
+    serve,
+    port,
+    host,
+    scheduler,
+    **options,
+):
     """Turn the essay's Markdown (SOURCE) into a printable booklet PDF.
 
     SOURCE may be a folder (every *.md under it) or several files: a library, built into
@@ -223,7 +247,14 @@ def main(ctx, sources, watch, quiet, check, json_report, jobs, force, serve, por
     if serve:
         ctx.exit(run_serve(sources, library, host, port, quiet, jobs, force, options, defaults))
     if library:
-        ctx.exit(run_library(sources, watch, quiet, check, jobs, force, options, defaults))
+        ctx.exit(
+            run_library(
+                sources, watch, quiet, check, jobs, force, options, defaults, None, scheduler
+            )
+        )
+    if ctx.get_parameter_source("scheduler") == click.core.ParameterSource.COMMANDLINE:
+        # From the environment or the settings it is the service's, for its libraries.
+        raise click.UsageError("--scheduler lays out a library: give a folder, or several files.")
     options["source"] = sources[0]
     if check:
         ctx.exit(_one_line(lambda: run_check(json_report, defaults, **options), sources[0]))
@@ -273,10 +304,18 @@ def run_serve(sources, library, host, port, quiet, jobs, force, options, default
     return 0
 
 
-def run_library(sources, watch, quiet, check, jobs, force, options, defaults, hooks=None):
+def run_library(
+    sources, watch, quiet, check, jobs, force, options, defaults, hooks=None, scheduler=""
+):
     """A folder or several files: build each handout that changed into the -o folder."""
     from . import library
 
+    if scheduler is None:  # not given nor in BOOKLET_SCHEDULER: the settings' (a preview: none)
+        scheduler = load_settings(options["config"], defaults).defaults.get("scheduler")
+    if scheduler:
+        from .workers import require_distributed
+
+        require_distributed()
     output = options["output"]
     if check:
         raise click.UsageError("--check measures one essay; give one file.")
@@ -299,6 +338,7 @@ def run_library(sources, watch, quiet, check, jobs, force, options, defaults, ho
             jobs,
             forced,
             quiet,
+            scheduler,
         )
         library.report(summary, quiet)
         return summary

@@ -70,6 +70,7 @@ class Essay:
     keywords: tuple = ()
     warnings: tuple = ()  # what was built around, each "path:line: message"
     missing: tuple = ()  # files it names that are not there (yet)
+    images: tuple = ()  # image files it names that are there
     source: str = field(default="", repr=False)  # the file's text, for finding lines
     summary: str = ""  # abstract or description, shown under the title
     log: str = ""  # the log the essay asks for: a preset name or a TOML path, as written
@@ -534,6 +535,7 @@ def read_essay(path, max_bytes=MAX_BYTES, allowed=(), toc_depth=None):
         keywords=meta.get("keywords", ()),
         warnings=tuple(dict.fromkeys(warnings)),
         missing=tuple(sorted(references.missing)),
+        images=tuple(sorted(references.found)),
         source=text,
         summary=meta.get("summary", ""),
         log=meta.get("log", ""),

@@ -4,7 +4,8 @@ A record beside the outputs keeps, for each handout, content hashes of the essay
 every file its build read, the templates folder's digest, the options and the program's
 version. A handout whose hashes all still match, and whose files are all there, is up to
 date: it is not built, and a run where every handout is up to date never loads WeasyPrint.
-The rest are built by `pipeline.build` in forked workers, each writing its own files.
+The rest are built by `pipeline.build` in forked workers, each writing its own files, or
+on a Dask cluster's workers (booklet/cluster.py), the command writing what they return.
 """
 
 import hashlib
@@ -207,11 +208,19 @@ def build_handout(handout, request, folder, digest, font_config=None):
 
     Errors come back as their one line, never raised: a broken handout stops nothing else.
     """
+    built = try_build(handout, request, font_config)
+    if isinstance(built, Result):
+        return built
+    return built_result(handout, request, folder, digest, built)
+
+
+def try_build(handout, request, font_config=None):
+    """`pipeline.build`'s Built, or the handout's failed Result with its one line."""
     from .errors import unexpected
     from .pipeline import build
 
     try:
-        built = build(request, font_config)
+        return build(request, font_config)
     except click.ClickException as error:
         return Result(handout.name, FAILED, error=error.format_message())
     except Exception as error:
@@ -220,6 +229,10 @@ def build_handout(handout, request, folder, digest, font_config=None):
         return Result(
             handout.name, FAILED, error=unexpected(error, request.source).format_message()
         )
+
+
+def built_result(handout, request, folder, digest, built):
+    """A built handout's Result: its record entry, from the files it read (client paths)."""
     roots = _roots(handout, request)
     # Files it read, and files it looked for and did not find (hash None): one appearing
     # later (a missing image added) changes the key like an edit does.
@@ -247,49 +260,57 @@ def build_handout(handout, request, folder, digest, font_config=None):
         "inputs": dict(sorted(inputs.items())),
         "title": built.title,
         "language": built.language,
-        "grade": round(built.reading.grade, 1) if built.reading is not None else None,
+        # A language no readability formula measures (Hebrew) has no grade: None, not a crash.
+        "grade": None
+        if getattr(built.reading, "grade", None) is None
+        else round(built.reading.grade, 1),
         "files": files,
     }
     return Result(handout.name, BUILT, warnings=tuple(built.warnings), entry=entry)
 
 
-_JOB = None  # what forked workers inherit: the handouts to build, the folder, the fonts
-_FONTS = None  # one font configuration for every run of this process (--watch)
+_FONTS = None  # one font configuration for every run of this process (--watch, a worker)
 
 
-def _build_in_worker(index):
-    stale, folder, digests, font_config = _JOB
-    handout, request = stale[index]
-    return build_handout(handout, request, folder, digests[request.templates], font_config)
-
-
-def _laid_out(stale, folder, digests, jobs):
-    """Build the stale handouts, yielding each result as it comes: nothing piles up."""
-    global _FONTS, _JOB
-    from .pipeline import _can_fork, font_configuration, in_workers
+def fonts():
+    """This process's font configuration: WeasyPrint is imported and fonts configured once."""
+    global _FONTS
+    from .pipeline import font_configuration
 
     if _FONTS is None:
-        _FONTS = font_configuration()  # WeasyPrint is imported and fonts configured once
-    jobs = min(jobs or os.cpu_count() or 1, len(stale))
-    if jobs == 1 or not _can_fork():  # one handout: it lays its editions out in parallel itself
-        for handout, request in stale:
-            yield build_handout(handout, request, folder, digests[request.templates], _FONTS)
+        _FONTS = font_configuration()
+    return _FONTS
+
+
+def _build_locally(font_config, handout, request, folder, digest):
+    return build_handout(handout, request, folder, digest, font_config)
+
+
+def _laid_out(stale, folder, digests, jobs, scheduler=None):
+    """Build the stale handouts, yielding each result as it comes: nothing piles up."""
+    from .workers import map_unordered
+
+    if scheduler:
+        from .cluster import on_cluster
+
+        yield from on_cluster(stale, folder, digests, scheduler)
         return
-    _JOB = (stale, folder, digests, _FONTS)
-    try:
-        for _, result in in_workers(_build_in_worker, len(stale), jobs):
-            yield result
-    finally:
-        _JOB = None
+    args = [(h, r, folder, digests[r.templates]) for h, r in stale]
+    # One handout alone lays its editions out in parallel itself; the fonts are inherited.
+    for _, result in map_unordered(_build_locally, args, jobs, shared=fonts()):
+        yield result
 
 
 # ---------------------------------------------------------------- the run
 
 
-def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=False):
+def build_library(
+    handouts, request_for, folder, jobs=None, force=False, quiet=False, scheduler=None
+):
     """Build every handout that is not up to date into `folder`; write the record and index.
 
-    `request_for(source, output)` gives one handout's build request, as for a single file.
+    `request_for(source, output)` gives one handout's build request, as for a single file;
+    with `scheduler`, the handouts are laid out on that Dask cluster.
     """
     folder = Path(folder)
     record_path, index_path = folder / RECORD, folder / INDEX
@@ -316,7 +337,7 @@ def build_library(handouts, request_for, folder, jobs=None, force=False, quiet=F
     try:
         if stale:
             with Progress(len(stale), quiet) as shown:
-                for result in _laid_out(stale, folder, digests, jobs):
+                for result in _laid_out(stale, folder, digests, jobs, scheduler):
                     results.append(result)
                     if result.entry:
                         entries[result.name] = result.entry

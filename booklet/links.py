@@ -46,6 +46,7 @@ class References:
         self.roots = tuple(Path(root).resolve() for root in roots)
         self.notes = {}  # (kind, target): (line, message)
         self.missing = set()  # files looked for in an allowed folder and not there
+        self.found = set()  # image files it names that are there (a cluster's worker needs them)
 
     def line(self, *needles):
         """The source line where one of `needles` first appears in the body, else None."""
@@ -169,6 +170,7 @@ class References:
         inside = any(path.is_relative_to(root) for root in self.roots)
         if inside:
             if path.is_file():
+                self.found.add(path)
                 return _too_large(path, src)
             self.missing.add(path)  # when it appears, the booklet changes
             return f"image not found: {src}"

@@ -334,79 +334,20 @@ def _describe(problem, written):
     return f"{problem.what} {written} cannot be used: {problem.reason}"
 
 
-_JOB = None  # what forked workers inherit: the essay, the request and the fonts
-_IN_WORKER = False  # set in forked workers: they work in turn, starting no workers
-
-
-def _quiet_worker():
-    """A worker leaves signals to its parent, which ends it; no traceback on the way out."""
-    import signal
-
-    global _IN_WORKER
-    _IN_WORKER = True
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _edition_in_worker(index):
+def _edition_in_worker(job, edition):
     """An edition laid out in a worker; a failure comes back as a value, raised here after."""
-    job, editions = _JOB
     try:
-        return True, _edition_pdf(job, editions[index])
+        return True, _edition_pdf(job, edition)
     except Exception as error:
         return False, error
 
 
-def _can_fork():
-    import multiprocessing
-
-    # A worker (a library's handout) may not start workers of its own: it works in turn.
-    if _IN_WORKER or multiprocessing.current_process().daemon:
-        return False
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def in_workers(function, count, processes):
-    """function(0) … function(count - 1) on forked workers; yield (i, result) as each ends.
-
-    Workers share the parent's imports (and fonts). A worker that dies — out of memory, a
-    crash in a C library — is an error (BrokenProcessPool), never a wait for ever; on an
-    error or Ctrl-C, the workers are stopped at once.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    executor = ProcessPoolExecutor(
-        processes, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker
-    )
-    try:
-        futures = {executor.submit(function, index): index for index in range(count)}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    except BaseException:
-        # Stop now: the workers are killed (a library sweeps the temporary file a write
-        # cut short leaves), then the executor is shut down and waited for. Not
-        # shutdown(wait=False) alone: exiting then can strand idle workers for ever.
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            process.kill()
-        executor.shutdown(wait=True, cancel_futures=True)
-        raise
-    executor.shutdown()
-
-
 def _in_parallel(job, editions):
     """Lay out editions on all cores: forked workers share the parent's imports and fonts."""
-    import os
+    from .workers import map_unordered
 
-    global _JOB
-    if not _can_fork():
-        return [_edition_pdf(job, edition) for edition in editions]
-    _JOB = (job, editions)
-    try:
-        processes = min(len(editions), os.cpu_count() or 1)
-        results = dict(in_workers(_edition_in_worker, len(editions), processes))
-    finally:
-        _JOB = None
+    # `job` holds the fonts: inherited by the forked workers, never pickled.
+    results = dict(map_unordered(_edition_in_worker, [(e,) for e in editions], shared=job))
     for done, value in results.values():
         if not done:
             raise value

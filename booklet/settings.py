@@ -33,6 +33,7 @@ KEYS = {
     "min_actionability": ((int, float), "a percentage"),
     "jargon": (dict, 'a table of word = "plain alternative"'),
     "log": (str, "a shipped log's name or a .toml file beside the settings"),
+    "scheduler": (str, "a Dask scheduler's address such as tcp://host:8786"),
 }
 
 
@@ -114,6 +115,8 @@ def validate_clinic(data, path, text=""):
         defaults["episode_log"] = data["episode_log"]
     if data.get("log", "").strip():
         defaults["log"] = data["log"].strip()  # resolved from this file's folder when used
+    if data.get("scheduler", "").strip():
+        defaults["scheduler"] = data["scheduler"].strip()  # a library's; --scheduler wins
     if "large_print" in data:
         defaults["large_print"] = data["large_print"]
     if "log_pages" in data:

@@ -304,9 +304,9 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path):
     out = tmp_path / "essay.pdf"
     code = (
         "import os, sys; sys.path.insert(0, '.'); sys.argv = ['build.py', *sys.argv[1:]]\n"
-        "import booklet.pipeline as pipeline, build\n"
+        "import booklet.pipeline as pipeline, booklet.workers as workers, build\n"
         "def die(job, edition):\n"
-        "    if pipeline._IN_WORKER and edition.paper == 'letter': os._exit(9)\n"
+        "    if workers._IN_WORKER and edition.paper == 'letter': os._exit(9)\n"
         "    return real(job, edition)\n"
         "real, pipeline._edition_pdf = pipeline._edition_pdf, die\n"
         "build.main()\n"
