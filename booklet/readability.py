@@ -467,7 +467,8 @@ def jargon_for(language, extra=None, folder=None):
     return table
 
 
-def _jargon_pattern(table):
+def jargon_pattern(table):
+    """One pattern finding every term of a jargon table (plurals too), longest first."""
     if not table:
         return None
     terms = sorted(table, key=len, reverse=True)
@@ -974,7 +975,7 @@ def _finished(text):
 
 def _hard_words(units, jargon, language):
     """Hard words (long, or on the jargon list) with counts and lines."""
-    pattern = _jargon_pattern(jargon)
+    pattern = jargon_pattern(jargon)
     syllables = syllable_counter(language)
     found = {}
     for unit in units:

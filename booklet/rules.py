@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .readability import Problem
+from .readability import Problem, jargon_pattern
 
 LONG_SENTENCE = 25  # words; over this a sentence is a problem
 LONG_LIST = 7  # items; over this a list is a problem
@@ -285,17 +285,9 @@ def _glossed(prose, unit, start, end):
     )
 
 
-def _jargon_pattern(table):
-    if not table:
-        return None
-    terms = sorted(table, key=len, reverse=True)
-    alternatives = "|".join(r"\s+".join(map(re.escape, term.split())) for term in terms)
-    return re.compile(rf"(?<!\w)({alternatives})(?:s|es)?(?!\w)", re.IGNORECASE)
-
-
 def jargon_matches(prose, units):
     """Each use of a jargon-list term in the units: (unit, match, term)."""
-    pattern = _jargon_pattern(prose.jargon)
+    pattern = jargon_pattern(prose.jargon)
     if pattern is None:
         return []
     return [
