@@ -6,6 +6,7 @@ none is .notdef, none comes from a font the booklet does not ship.
 """
 
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -286,3 +287,23 @@ def test_the_language_picks_the_regional_forms(tmp_path):
         drawn[lang] = next(ids for name, (ids, _) in glyphs.items() if name.endswith("-CJK"))
     assert len({frozenset(drawn[lang]) for lang in ("zh-Hans", "zh-Hant", "ja")}) == 3, drawn
     assert drawn["ko"] != drawn["ja"], drawn
+
+
+def test_a_fonts_character_map_is_kept_and_read_back_the_same(tmp_path, monkeypatch):
+    """A CJK face's map is read once with fontTools, then from the user's cache folder."""
+    import tempfile
+
+    from booklet import glyphs
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    font = tmp_path / "face.ttf"
+    shutil.copy(ROOT / "templates" / "fonts" / "NotoSansThai-Regular.ttf", font)
+    first = glyphs._cmap.__wrapped__(font, font.stat().st_mtime_ns)
+    (saved,) = (tmp_path / f"booklet-fonts-{os.getuid()}").glob("*.cmap")
+    assert saved.parent.stat().st_mode & 0o077 == 0  # only this user's
+    assert glyphs._saved_cmap(font) == first and "ก" in first and "A" not in first
+    saved.write_bytes(saved.read_bytes()[:-1])  # cut short: never trusted
+    assert glyphs._saved_cmap(font) is None
+    assert glyphs._cmap.__wrapped__(font, 1) == first  # read from the font again
+    shutil.copy(ROOT / "templates" / "fonts" / "NotoSansMono-Regular.ttf", font)
+    assert "A" in glyphs._cmap.__wrapped__(font, font.stat().st_mtime_ns)  # a new file
