@@ -10,10 +10,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from booklet.cli import _interrupt, exit_now, main  # noqa: E402, F401  (tests send SIGTERM)
+try:
+    from booklet.cli import _interrupt, exit_now, main  # noqa: E402, F401  (tests: SIGTERM)
+except ModuleNotFoundError as missing:  # the system's Python, not the project's .venv
+    from booklet.errors import MISSING_LIBRARY
+
+    sys.exit(f"Error: {MISSING_LIBRARY.format(error=missing)}")
 
 if __name__ == "__main__":
     try:
         main()
     except SystemExit as done:  # Click ends every run with one
         exit_now(done.code)
+    except ModuleNotFoundError as missing:  # a library first imported while running
+        from booklet.errors import MISSING_LIBRARY
+
+        exit_now(f"Error: {MISSING_LIBRARY.format(error=missing)}")

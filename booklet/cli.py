@@ -221,6 +221,8 @@ def main(
     """
     # `kill` gets the same clean stop as Ctrl-C: no half-written file left behind.
     signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C (and `kill -INT`) stops a run even when a shell started it with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     defaults = ctx.obj if isinstance(ctx.obj, Defaults) else Defaults.checkout(CHECKOUT)
     from . import timings
 

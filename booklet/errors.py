@@ -47,8 +47,18 @@ def closest(word, known, cutoff=0.6):
     return near[0] if near else None
 
 
+MISSING_LIBRARY = (
+    "this Python does not have the booklet's libraries ({error}): run `make` and use "
+    "`.venv/bin/python build.py`, or install the booklet (`pipx install .`)"
+)
+
+
 def unexpected(error, source):
     """A bug, still said in one line naming the essay; BOOKLET_DEBUG=1 shows the traceback."""
+    if isinstance(error, ModuleNotFoundError):  # not a bug: the wrong Python
+        wrong = click.ClickException(MISSING_LIBRARY.format(error=error))
+        wrong.exit_code = 2
+        return wrong
     return click.ClickException(
         f"{source}: unexpected failure ({type(error).__name__}: {error}); "
         "rerun with BOOKLET_DEBUG=1 for details and please report it"

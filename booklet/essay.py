@@ -193,6 +193,10 @@ def _yaml(block, path):
         meta = yaml.load(block, Loader=_loader(lines)) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
+        if "scanning" in (getattr(error, "context", None) or ""):
+            # "while scanning a simple key / a quoted scalar": the line it started on is
+            # the one to mend (`lang en`, an unclosed quote), not where YAML gave up.
+            mark = getattr(error, "context_mark", None) or mark
         line = mark.line + 2 if mark else 1
         problem = getattr(error, "problem", None) or "cannot be read"
         raise SourceError(f"front matter is not valid YAML: {problem}", path, line) from None

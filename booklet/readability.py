@@ -867,7 +867,8 @@ def _read(path, max_bytes=None, text=None):
     meta, body, _ = split_front_matter(text, path)
     # The booklet's reading of the language: `language` wins, a malformed tag is English,
     # none is guessed from the prose exactly as the build guesses it.
-    language = essay_language(check_front_matter(meta, path, text)[0], body, path)[0]
+    clean = check_front_matter(meta, path, text)[0]
+    language = essay_language(clean, body, path)[0]
     first_line = text.count("\n", 0, len(text) - len(body)) + 1
     units, headings = split_blocks(body, first_line)
     problems = []
@@ -880,7 +881,8 @@ def _read(path, max_bytes=None, text=None):
     if not prose_units:
         raise SourceError("there is no prose to measure after the front matter", path)
     images = len(captions) + sum(p.kind == "alt" for p in problems)
-    return language, prose_units, headings, problems, units, text.split("\n"), images
+    lines = text.split("\n")
+    return language, prose_units, headings, problems, units, lines, images, clean.get("summary", "")
 
 
 def prose_text(units):
@@ -905,7 +907,9 @@ def check_essay(
     """
     if isinstance(max_grade, bool) or not isinstance(max_grade, (int, float)) or max_grade < 0:
         raise ValueError(f"max_grade must be a number 0 or more, not {max_grade!r}")
-    language, prose_units, headings, found, blocks, lines, images = _read(path, max_bytes, text)
+    language, prose_units, headings, found, blocks, lines, images, summary = _read(
+        path, max_bytes, text
+    )
 
     sentences = [(unit, s) for unit in prose_units for s in split_sentences(unit, unit.text)]
     prose = prose_text(prose_units)
@@ -923,7 +927,7 @@ def check_essay(
 
         jargon = jargon_for(language, extra_jargon, jargon_dir)
         essay = checks.Prose(
-            language, prose_units, headings, blocks, lines, jargon, sentences, images
+            language, prose_units, headings, blocks, lines, jargon, sentences, images, summary
         )
         problems = checks.run(essay, found)
         pemat = checks.pemat(essay, problems)
@@ -1006,8 +1010,8 @@ def _grade(value):
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
-def reading_level_line(report):
-    """The one line a normal build prints after "Wrote …"."""
+def reading_level_line(report, command=None):
+    """The one line a normal build prints after "Wrote …" (`command`: how to run --check)."""
     if report.grade is None:
         from .language import language_name
 
@@ -1015,8 +1019,15 @@ def reading_level_line(report):
         return f"Reading level: not graded — no readability formula for {name}"
     return (
         f"Reading level: grade {_grade(report.grade)} (target {_grade(report.max_grade)}) "
-        "— python build.py --check for details"
+        f"— {command or command_name()} --check for details"
     )
+
+
+def command_name():
+    """How the user ran the command: `python build.py` in this checkout, else `booklet`."""
+    import sys
+
+    return "python build.py" if Path(sys.argv[0]).name == "build.py" else "booklet"
 
 
 def _fix_first(report):

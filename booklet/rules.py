@@ -52,6 +52,7 @@ class Prose:
     jargon: dict
     sentences: list = field(default_factory=list)  # (unit, Sentence) pairs
     images: int = 0
+    summary: str = ""  # the front matter's summary (shown under the title on the cover)
 
     @property
     def root(self):
@@ -166,12 +167,27 @@ def _lists(prose):
     """The essay's lists: runs of items with nothing else between, as [item units]."""
     runs, run = [], []
     for block in sorted(prose.blocks + prose.headings, key=lambda b: b.line):
-        if block.kind == "item":
+        if block.kind == "item" and run and _starts_another(prose, run[-1], block):
+            runs.append(run)
+            run = [block]
+        elif block.kind == "item":
             run.append(block)
         elif run:
             runs.append(run)
             run = []
     return runs + ([run] if run else [])
+
+
+def _starts_another(prose, before, item):
+    """An item at the outer level whose marker differs from the last one's (1. after -)."""
+    marker = BULLET.match(prose.lines[item.line - 1])
+    last = BULLET.match(prose.lines[before.line - 1])
+    return bool(
+        marker
+        and last
+        and not marker.group(1)
+        and _numbered(prose, item.line) != _numbered(prose, before.line)
+    )
 
 
 def long_list(prose):
@@ -334,6 +350,8 @@ def term(prose):
             word = m.group(1)
             if word.lower() in seen or word in PLAIN_ACRONYMS or sum(map(str.isalpha, word)) < 2:
                 continue
+            if len(word) > 2 and word.lower() in _everyday_words(prose.root):
+                continue  # a word in capitals for emphasis ("Do NOT drive"), not an acronym
             seen.add(word.lower())  # a listed acronym was judged above, with its plain words
             if not _glossed(prose, unit, m.start(), m.end()):
                 problems.append(
@@ -352,8 +370,20 @@ def _common_words(root):
     return _load_common(root)
 
 
-@functools.cache
+def _everyday_words(root):
+    """Words of Zipf EVERYDAY and over (not, must, food), or an empty set: never acronyms."""
+    return _load_frequencies(root)[1]
+
+
 def _load_common(root):
+    return _load_frequencies(root)[0]
+
+
+EVERYDAY = 4.5  # Zipf: a word this frequent in capitals is said loudly, not an acronym
+
+
+@functools.cache
+def _load_frequencies(root):
     import gzip
     import importlib.util
     from pathlib import Path
@@ -362,14 +392,17 @@ def _load_common(root):
     for folder in (spec and spec.submodule_search_locations) or ():
         path = Path(folder) / "data" / f"small_{root}.msgpack.gz"
         if not path.is_file():
-            return None
+            return None, frozenset()
         import msgpack
 
         data = msgpack.loads(gzip.decompress(path.read_bytes()), raw=False)
         if not (data and isinstance(data[0], dict) and data[0].get("format") == "cB"):
             raise RuntimeError(f"{path}: not the word-frequency format this check reads")
-        return frozenset(word for bucket in data[1:] for word in bucket)
-    return None
+        # Bucket n holds the words of frequency 10^(-n/100): Zipf 9 - n/100.
+        everyday = int((9 - EVERYDAY) * 100)
+        common = frozenset(word for bucket in data[1:] for word in bucket)
+        return common, frozenset(word for bucket in data[1 : everyday + 1] for word in bucket)
+    return None, frozenset()
 
 
 def _known(word, common):
@@ -450,7 +483,12 @@ DECIMAL = re.compile(
     r"(?<![\w.,:/])\d+\.\d+(?![\d.,:/])(?!\s?(?:am|pm|a\.m|p\.m|mg|ml|mcg|µg|g|kg|l|cm|mm|m|km)\b)",
     re.IGNORECASE,
 )
-FRACTION = re.compile(r"(?<![\w/])(\d+)/(\d+)(?![\w/])|[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞]")
+FRACTION = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,3})(?![\w/])|[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞]")
+# Languages that write a decimal comma and group thousands with a dot (or a space).
+DECIMAL_COMMA = frozenset("de fr es it pt nl pl ru cs sk da nb no sv fi tr el ro hu".split())
+COMMA_DECIMAL = re.compile(
+    r"(?<![\w.,:/])\d+,\d+(?![\d.,:/])(?!\s?(?:mg|ml|mcg|µg|g|kg|l|cm|mm|m|km)\b)", re.I
+)
 TIMES = re.compile(
     r"\b(?:\d+(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten|twice|half)\s*"
     r"(?:times|x)\s+(?:more|less|higher|lower|greater|fewer|as)\b",
@@ -463,8 +501,10 @@ def numbers(prose):
     """Numbers that are hard to read: percentages, decimals, fractions, "x times more",
     mixed denominators (PEMAT 6–7, CCI 15–17, 20)."""
     problems = []
+    decimal = COMMA_DECIMAL if prose.root in DECIMAL_COMMA else DECIMAL
     for unit in prose.units:
         text = unit.text
+        percents = [m.span() for m in PERCENT.finditer(text)]
         for m in PERCENT.finditer(text):
             figure = re.match(r"[\d.,]+", m.group(0)).group(0)
             problems.append(
@@ -475,7 +515,9 @@ def numbers(prose):
                     f'e.g. "{figure} out of 100 people"',
                 )
             )
-        for m in DECIMAL.finditer(text):
+        for m in decimal.finditer(text):
+            if any(start <= m.start() < end for start, end in percents):
+                continue  # said once, as a percentage
             problems.append(
                 Problem(
                     _line_at(unit, m.start()),
@@ -484,8 +526,8 @@ def numbers(prose):
                 )
             )
         for m in FRACTION.finditer(text):
-            if m.group(1) and (m.group(1), m.group(2)) == ("24", "7"):
-                continue
+            if m.group(1) and int(m.group(1)) >= int(m.group(2)):
+                continue  # not below one: a reading (140/90), a rota (24/7), a date
             said = f'"{m.group(1)} out of {m.group(2)}"' if m.group(1) else "a whole number"
             problems.append(
                 Problem(
@@ -577,12 +619,14 @@ def _action(text):
 
 HELP_ACT = re.compile(
     r"\b(?:call|phone|ring|dial|contact|see|visit|tell|text|email|go\s+to|get\s+(?:medical\s+)?"
-    r"help|seek\s+(?:medical\s+)?help|come\s+back|make\s+an\s+appointment)\b",
+    r"(?:help|advice|attention)|seek\s+(?:urgent\s+|medical\s+)*(?:help|advice|attention|care)|"
+    r"come\s+back|make\s+an\s+appointment)\b",
     re.IGNORECASE,
 )
 HELP_WHEN = re.compile(
     r"\b(?:if|when|whenever|within|after|before|every|unless|straight\s+away|right\s+away|"
-    r"immediately|at\s+once|as\s+soon\s+as|urgently|\d+\s+(?:hours?|days?|weeks?|months?))\b",
+    r"immediately|at\s+once|as\s+soon\s+as|urgently|in\s+an\s+emergency|"
+    r"\d+\s+(?:hours?|days?|weeks?|months?))\b",
     re.IGNORECASE,
 )
 
@@ -688,7 +732,7 @@ def _summaries(prose):
 
 def summary(prose):
     """A summary or key points (PEMAT 11)."""
-    if len(prose.units) <= VERY_SHORT or _summaries(prose):
+    if len(prose.units) <= VERY_SHORT or prose.summary or _summaries(prose):
         return []
     return [
         Problem(

@@ -127,6 +127,8 @@ def validate_clinic(data, path, text=""):
             )
         defaults["log_pages"] = data["log_pages"]
     if "paper" in data:
+        if isinstance(data["paper"], str):
+            data["paper"] = data["paper"].lower()  # "A4" as people write it
         if data["paper"] not in PAPERS:
             raise ConfigError(
                 f"'paper' must be {' or '.join(PAPERS)}", path, line_of_key(text, "paper")

@@ -118,4 +118,5 @@ def test_build_prints_reading_level_after_what_it_wrote(tmp_path):
     assert built.returncode == 0, built.stderr
     lines = built.stdout.splitlines()
     wrote = max(n for n, line in enumerate(lines) if line.startswith("Wrote "))
-    assert lines[wrote + 1] == reading_level_line(check_essay(ESSAY))
+    assert lines[wrote + 1] == reading_level_line(check_essay(ESSAY), "python build.py")
+    assert lines[wrote + 1].endswith("— python build.py --check for details")

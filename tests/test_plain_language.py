@@ -299,3 +299,71 @@ def test_uncommon_words_are_not_judged_where_spaces_do_not_split_words():
     assert any("uncommon words not judged" in note for note in report.notes)
     items = {item["id"]: item["verdict"] for item in report.pemat["items"]}
     assert items[3] == "reviewer"  # no word list, no jargon list: a person judges it
+
+
+# ---------- ordinary leaflet sentences the rules must leave alone (a fresh-eyes review) ----
+
+
+def messages(report, kind):
+    return [p.message for p in report.problems if p.kind == kind]
+
+
+def test_a_word_in_capitals_for_emphasis_is_no_acronym(tmp_path):
+    report = check(
+        tmp_path, "Do NOT drive for 24 hours. You MUST stop eating. You may need an MRI.\n"
+    )
+    terms = messages(report, "term")
+    assert len(terms) == 1 and terms[0].startswith('"MRI" is not spelled out'), terms
+
+
+def test_readings_and_rotas_are_no_fractions(tmp_path):
+    report = check(tmp_path, "Keep it under 140/90. We answer 24/7. Take 1/2 a tablet.\n")
+    said = messages(report, "numbers")
+    assert len(said) == 1 and said[0].startswith('fraction "1/2"'), said
+
+
+def test_a_decimal_comma_language_reads_its_own_numbers(tmp_path):
+    body = (
+        "Nehmen Sie 2,5 ml Saft. Bei 1.000 Patienten. Termin um 10.30 Uhr. Es hilft 3,5 von 10.\n"
+    )
+    said = messages(check(tmp_path, body, lang="de"), "numbers")
+    assert any('"3,5"' in m for m in said), said
+    assert not any("1.000" in m or "10.30" in m for m in said), said
+
+
+def test_a_percentage_is_said_once_not_also_as_a_decimal(tmp_path):
+    said = messages(check(tmp_path, "It works for 99.9% of people.\n"), "numbers")
+    assert len(said) == 1 and said[0].startswith('percentage "99.9%"'), said
+
+
+def test_states_are_not_passive(tmp_path):
+    body = "The clinic is closed on Sundays. Our team is based in Leeds. It may be bruised.\n"
+    assert messages(check(tmp_path, body), "passive") == []
+    assert messages(check(tmp_path, "The tablets were given by the nurse.\n"), "passive")
+
+
+def test_emergency_lines_are_help(tmp_path):
+    for line in ("In an emergency, phone 999.", "Seek medical advice straight away if it swells."):
+        assert messages(check(tmp_path, f"Rest your leg.\n\n{line}\n"), "help") == [], line
+
+
+def test_two_lists_side_by_side_are_two_lists(tmp_path):
+    steps = "".join(f"{n}. Step {n}\n" for n in range(1, 10))
+    bullets = "".join(f"- Thing {n}\n" for n in range(1, 9))
+    report = check(tmp_path, f"Do this:\n\n{steps}\nBring these:\n\n{bullets}")
+    said = messages(report, "list")
+    assert sorted(said) == sorted(
+        [
+            "list of 9 items: split it into groups of 7 or fewer, each under a short heading",
+            "list of 8 items: split it into groups of 7 or fewer, each under a short heading",
+        ]
+    ), said
+
+
+def test_a_summary_in_the_front_matter_is_a_summary(tmp_path):
+    source = tmp_path / "leaflet.md"
+    body = "Rest.\n\nMove a little each day.\n\nWalk more each week.\n\nCall us if it hurts.\n"
+    source.write_text(f"---\ntitle: T\nlang: en\n---\n\n{body}")
+    assert messages(check_essay(source, max_grade=30), "summary")
+    source.write_text(f"---\ntitle: T\nlang: en\nsummary: Rest, then move.\n---\n\n{body}")
+    assert messages(check_essay(source, max_grade=30), "summary") == []

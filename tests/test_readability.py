@@ -284,9 +284,10 @@ def test_plain_report_reads_in_ten_seconds(essay):
 
 
 def test_reading_level_line(essay):
-    assert reading_level_line(essay) == (
+    assert reading_level_line(essay, "python build.py") == (
         f"Reading level: grade {essay.grade} (target 8) — python build.py --check for details"
     )
+    assert reading_level_line(essay).endswith("— booklet --check for details")  # installed
     whole = Report(
         path="x.md",
         language="en",
@@ -299,7 +300,7 @@ def test_reading_level_line(essay):
         mean_sentence_length=1.0,
     )
     assert (
-        reading_level_line(whole)
+        reading_level_line(whole, "python build.py")
         == "Reading level: grade 11 (target 8) — python build.py --check for details"
     )
 
