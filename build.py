@@ -13,9 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 try:
     from booklet.cli import _interrupt, exit_now, main  # noqa: E402, F401  (tests: SIGTERM)
 except ModuleNotFoundError as missing:  # the system's Python, not the project's .venv
-    from booklet.errors import MISSING_LIBRARY
+    from booklet import MISSING_LIBRARY
 
-    sys.exit(f"Error: {MISSING_LIBRARY.format(error=missing)}")
+    print(f"Error: {MISSING_LIBRARY.format(error=missing)}", file=sys.stderr)
+    sys.exit(2)
 
 if __name__ == "__main__":
     try:
@@ -23,6 +24,7 @@ if __name__ == "__main__":
     except SystemExit as done:  # Click ends every run with one
         exit_now(done.code)
     except ModuleNotFoundError as missing:  # a library first imported while running
-        from booklet.errors import MISSING_LIBRARY
+        from booklet import MISSING_LIBRARY
 
-        exit_now(f"Error: {MISSING_LIBRARY.format(error=missing)}")
+        print(f"Error: {MISSING_LIBRARY.format(error=missing)}", file=sys.stderr)
+        exit_now(2)

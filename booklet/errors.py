@@ -2,6 +2,8 @@
 
 import click
 
+from . import MISSING_LIBRARY
+
 
 class BookletError(click.ClickException):
     """A build failed for a reason the user can fix; exit status 1."""
@@ -45,12 +47,6 @@ def closest(word, known, cutoff=0.6):
 
     near = difflib.get_close_matches(str(word).lower(), [str(k) for k in known], 1, cutoff)
     return near[0] if near else None
-
-
-MISSING_LIBRARY = (
-    "this Python does not have the booklet's libraries ({error}): run `make` and use "
-    "`.venv/bin/python build.py`, or install the booklet (`pipx install .`)"
-)
 
 
 def unexpected(error, source):

@@ -339,3 +339,35 @@ def test_lists_in_quotes_nested_too_deep_are_one_line(tmp_path):
         == f"Error: {source}: the document is nested too deeply to write (lists in quotes in lists …)\n"
     )
     assert not (tmp_path / "e.pdf").exists()
+
+
+def test_a_yaml_mistake_names_the_line_it_starts_on(tmp_path):
+    source = write(tmp_path / "e.md", "---\ntitle: Hi\nlang en\n---\n\nText.\n")
+    result = run_cli(source, "-o", tmp_path / "e.pdf")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {source}:3: front matter is not valid YAML")
+
+
+def test_paper_in_capitals_in_the_settings_is_a_paper(tmp_path):
+    from booklet.settings import load_clinic
+
+    settings = write(tmp_path / "c.toml", 'paper = "A4"\n')
+    assert load_clinic(settings).defaults["paper"] == "a4"
+
+
+def test_a_python_without_the_libraries_is_one_line(tmp_path):
+    """`python3 build.py` with no .venv: say what to do, not a traceback or 'please report'."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-S", "build.py", "content/essay.md", "-o", str(tmp_path / "e.pdf")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("Error: this Python does not have the booklet's libraries (No module")
+    assert "make" in line and not (tmp_path / "e.pdf").exists()
