@@ -248,11 +248,12 @@ def main(
     library = len(sources) > 1 or sources[0].is_dir()
     if serve:
         ctx.exit(run_serve(sources, library, host, port, quiet, jobs, force, options, defaults))
+    if library and check:
+        where = ", ".join(map(str, sources))
+        ctx.exit(_one_line(lambda: check_library(json_report, sources, options, defaults), where))
     if library:
         ctx.exit(
-            run_library(
-                sources, watch, quiet, check, jobs, force, options, defaults, None, scheduler
-            )
+            run_library(sources, watch, quiet, jobs, force, options, defaults, None, scheduler)
         )
     if ctx.get_parameter_source("scheduler") == click.core.ParameterSource.COMMANDLINE:
         # From the environment or the settings it is the service's, for its libraries.
@@ -300,15 +301,13 @@ def run_serve(sources, library, host, port, quiet, jobs, force, options, default
 
     with serving(host, port, library, check, sources) as preview:
         if library:
-            return run_library(sources, True, quiet, False, jobs, force, options, defaults, preview)
+            return run_library(sources, True, quiet, jobs, force, options, defaults, preview)
         options = {**options, "source": sources[0]}
         watch_and_rebuild(lambda: make_request(defaults, **options), report, quiet, preview)
     return 0
 
 
-def run_library(
-    sources, watch, quiet, check, jobs, force, options, defaults, hooks=None, scheduler=""
-):
+def run_library(sources, watch, quiet, jobs, force, options, defaults, hooks=None, scheduler=""):
     """A folder or several files: build each handout that changed into the -o folder."""
     from . import library
 
@@ -319,8 +318,6 @@ def run_library(
 
         require_distributed()
     output = options["output"]
-    if check:
-        raise click.UsageError("--check measures one essay; give one file.")
     if output is not None and (output.suffix.lower() == ".pdf" or output.is_file()):
         raise click.UsageError(
             f"-o names the folder a library is built into, not a file: {_shown(output)}"
@@ -382,6 +379,39 @@ def run_check(json_report, defaults, source, config, max_grade, max_size, **_):
     )
     click.echo(as_json(report) if json_report else format_text(report))
     return 0 if report.passed else 1
+
+
+def check_library(json_report, sources, options, defaults):
+    """--check on a folder: every handout's report; exit 1 when any fails or cannot be read."""
+    import json
+
+    from .library import find_handouts
+    from .readability import check_essay, format_text
+
+    clinic = load_settings(options["config"], defaults)
+    target = target_grade(clinic, options["max_grade"])
+    reports, status = {}, 0
+    for handout in find_handouts(sources):
+        try:
+            report = check_essay(
+                handout.source,
+                target,
+                clinic.jargon,
+                max_bytes=options["max_size"],
+                min_actionability=clinic.min_actionability,
+            )
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            status = 1
+            continue
+        status = status or (0 if report.passed else 1)
+        if json_report:
+            reports[handout.name] = report.as_dict()
+        else:
+            click.echo(format_text(report) + "\n")
+    if json_report:
+        click.echo(json.dumps({"handouts": reports}, ensure_ascii=False, indent=2))
+    return status
 
 
 def _interrupt(signum, frame):

@@ -200,3 +200,22 @@ def test_installed_outside_the_checkout_new_then_build_then_doctor(wheel, tmp_pa
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "WeasyPrint" in doctor.stdout and "Pango" in doctor.stdout
     assert str(Path(site) / "booklet" / "templates") in doctor.stdout  # not the checkout's
+
+
+def test_check_in_a_new_project_checks_every_handout(tmp_path):
+    assert booklet("new", "clinic", cwd=tmp_path).exit_code == 0
+    project = tmp_path / "clinic"
+    (project / "handouts" / "broken.md").write_text("---\ntitle: [oops\n---\n\nText.\n")
+    result = booklet("--check", cwd=project)
+    assert result.exit_code == 1  # the broken one; the example itself passes
+    assert "after-a-sprain.md: grade " in result.stdout
+    (error,) = result.stderr.strip().splitlines()
+    assert error.startswith(f"Error: {project / 'handouts' / 'broken.md'}:")
+    assert "front matter is not valid YAML" in error
+    import json
+
+    as_json = booklet("--check", "--json", "handouts/after-a-sprain.md", cwd=project)
+    assert json.loads(as_json.stdout)["passed"] is True
+    (project / "handouts" / "broken.md").unlink()
+    folder = json.loads(booklet("--check", "--json", cwd=project).stdout)
+    assert list(folder["handouts"]) == ["after-a-sprain.md"]

@@ -194,7 +194,6 @@ def test_watching_a_folder_rebuilds_only_the_changed_handout(library):
     ("args", "message"),
     [
         (["-o", "out.pdf"], "-o names the folder a library is built into, not a file"),
-        (["--check"], "--check measures one essay"),
     ],
 )
 def test_options_that_make_no_sense_for_a_library_exit_2(tmp_path, monkeypatch, args, message):
