@@ -513,10 +513,6 @@ def impose_300(tmp):
     )
 
 
-if __name__ == "__main__":
-    main()
-
-
 CLUSTER_HANDOUTS = int(os.environ.get("BENCH_CLUSTER_HANDOUTS", "100"))
 
 
@@ -568,3 +564,7 @@ def cluster_runs(tmp, count=CLUSTER_HANDOUTS):
     for name, (wall, cpu, _) in rows.items():
         print(f"{name:<44} {wall:7.1f} {wall / count:9.3f} {wall / base:5.2f}× {cpu:15.1f}")
     print("cluster PDFs byte-identical to the local pool's: " + ("ok" if same else "MISSED"))
+
+
+if __name__ == "__main__":
+    main()
