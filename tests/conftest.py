@@ -119,3 +119,25 @@ def line_ends(data, page):
             line = lines.setdefault(round(top), [left, right])
             line[0], line[1] = min(line[0], left), max(line[1], right)
     return list(lines.values())
+
+
+def build_py(*args, cwd=ROOT, env=None, timeout=120):
+    """`python build.py ARGS` in a real process, as a user runs it; the finished process."""
+    import os
+    import subprocess
+
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env={**os.environ, **env} if env else None,
+    )
+
+
+def line_of(path, needle):
+    """The 1-based line of a file that contains needle (exactly one must)."""
+    lines = [n for n, line in enumerate(Path(path).read_text().splitlines(), 1) if needle in line]
+    assert len(lines) == 1, (needle, lines)
+    return lines[0]

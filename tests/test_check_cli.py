@@ -8,21 +8,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from conftest import build_py  # noqa: E402
+
 from booklet.readability import check_essay, reading_level_line  # noqa: E402
 
 ESSAY = ROOT / "content" / "essay.md"
 LEAFLET = ROOT / "tests" / "readability" / "leaflet.md"
-
-
-def build_py(*args, cwd=ROOT):
-    """Run build.py as a user would; return the finished process."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def line_of(path, needle):

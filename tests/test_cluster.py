@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, build_py
 
 HERE = Path(__file__).parent
 LANGUAGES = ["ar", "el", "he", "ru"]  # he: no readability formula, so no grade
@@ -35,15 +35,8 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
 
 
 def build(*args, env=None):
-    """`python build.py ARGS` in a real process."""
-    return subprocess.run(
-        [sys.executable, "build.py", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, **EPOCH, **(env or {})},
-    )
+    """`python build.py ARGS` in a real process, with the command's SOURCE_DATE_EPOCH."""
+    return build_py(*args, env={**EPOCH, **(env or {})}, timeout=240)
 
 
 def pdfs(folder):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import ROOT, run_cli
+from conftest import build_py as build
 
 pytestmark = pytest.mark.slow  # builds many booklets: run by `make test-slow` (and CI)
 
@@ -25,17 +26,6 @@ HANDOUTS = [
     "sciatica",
 ]
 PDFS = [f"{name}.pdf" for name in HANDOUTS]
-
-
-def build(*args):
-    """`python build.py ARGS` in a real process."""
-    return subprocess.run(
-        [sys.executable, "build.py", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def files(folder):

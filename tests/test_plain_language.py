@@ -1,7 +1,6 @@
 """The plain-language rules of --check: each finds its problem on its line, and PEMAT-P."""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -10,30 +9,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from conftest import build_py, line_of  # noqa: E402
+
 from booklet import readability, rules  # noqa: E402
 from booklet.readability import check_essay, format_text  # noqa: E402
 
 ESSAY = ROOT / "content" / "essay.md"
 PLAIN = ROOT / "tests" / "plain"
 PRINT_ITEMS = [*range(1, 13), *range(15, 27)]  # PEMAT-P: 13 and 14 are audiovisual only
-
-
-def line_of(path, needle):
-    """The 1-based line of a file that contains needle (exactly one must)."""
-    lines = [n for n, line in enumerate(Path(path).read_text().splitlines(), 1) if needle in line]
-    assert len(lines) == 1, (needle, lines)
-    return lines[0]
-
-
-def build_py(*args, cwd=ROOT):
-    """Run build.py as a user would; return the finished process."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from conftest import line_of  # noqa: E402
+
 from booklet import readability  # noqa: E402
 from booklet.errors import SourceError  # noqa: E402
 from booklet.readability import (  # noqa: E402
@@ -40,13 +42,6 @@ JSON_KEYS = {
     "hard_words",
     "problems",
 }
-
-
-def line_of(path, needle):
-    """The 1-based line of a file that contains needle (exactly one must)."""
-    lines = [n for n, line in enumerate(Path(path).read_text().splitlines(), 1) if needle in line]
-    assert len(lines) == 1, (needle, lines)
-    return lines[0]
 
 
 def naive_paragraphs(path):

@@ -1,8 +1,6 @@
 """What makes builds fast stays correct: stage timings, the dictionary look-up, the quick exit."""
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,21 +9,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from conftest import build_py  # noqa: E402
+
 from booklet import timings  # noqa: E402
 from booklet.readability import _cmudict_data, _Pronunciations  # noqa: E402
 
 ESSAY = ROOT / "content" / "essay.md"
-
-
-def build_py(*args, env=None):
-    return subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def _parsed_dictionary():
