@@ -282,23 +282,11 @@ def main(
 
 def run_serve(sources, library, host, port, quiet, jobs, force, options, defaults):
     """--serve: the change loop builds as --watch does, and the preview shows each build."""
-    from .readability import check_essay
     from .serve import serving
     from .watch import watch_and_rebuild
 
-    clinic = _one_line(lambda: load_settings(options["config"], defaults), sources[0])
-    target = target_grade(clinic, options["max_grade"])
-
-    def check(source):
-        """--check's report beside the pages: the build measures the grade alone."""
-        return check_essay(
-            source,
-            target,
-            clinic.jargon,
-            max_bytes=options["max_size"],
-            min_actionability=clinic.min_actionability,
-        )
-
+    # --check's report beside the pages: the build measures the grade alone.
+    check = _one_line(lambda: essay_checker(options, defaults), sources[0])
     with serving(host, port, library, check, sources) as preview:
         if library:
             return run_library(sources, True, quiet, jobs, force, options, defaults, preview)
@@ -365,18 +353,30 @@ def _one_line(action, source):
         raise unexpected(error, source) from None
 
 
-def run_check(json_report, defaults, source, config, max_grade, max_size, **_):
-    """--check: print the reading-level report; the exit status says whether it passed."""
-    from .readability import as_json, check_essay, format_text
+def essay_checker(options, defaults):
+    """--check on one essay as the settings and options say: a function, path → Report."""
+    from .readability import check_essay
 
-    clinic = load_settings(config, defaults)
-    report = check_essay(
-        source,
-        target_grade(clinic, max_grade),
-        clinic.jargon,
-        max_bytes=max_size,
-        min_actionability=clinic.min_actionability,
-    )
+    clinic = load_settings(options["config"], defaults)
+    target = target_grade(clinic, options["max_grade"])
+
+    def check(source):
+        return check_essay(
+            source,
+            target,
+            clinic.jargon,
+            max_bytes=options["max_size"],
+            min_actionability=clinic.min_actionability,
+        )
+
+    return check
+
+
+def run_check(json_report, defaults, **options):
+    """--check: print the reading-level report; the exit status says whether it passed."""
+    from .readability import as_json, format_text
+
+    report = essay_checker(options, defaults)(options["source"])
     click.echo(as_json(report) if json_report else format_text(report))
     return 0 if report.passed else 1
 
@@ -386,20 +386,13 @@ def check_library(json_report, sources, options, defaults):
     import json
 
     from .library import find_handouts
-    from .readability import check_essay, format_text
+    from .readability import format_text
 
-    clinic = load_settings(options["config"], defaults)
-    target = target_grade(clinic, options["max_grade"])
+    check = essay_checker(options, defaults)
     reports, status = {}, 0
     for handout in find_handouts(sources):
         try:
-            report = check_essay(
-                handout.source,
-                target,
-                clinic.jargon,
-                max_bytes=options["max_size"],
-                min_actionability=clinic.min_actionability,
-            )
+            report = check(handout.source)
         except click.ClickException as error:
             click.echo(f"Error: {error.format_message()}", err=True)
             status = 1

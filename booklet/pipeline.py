@@ -280,7 +280,7 @@ def choose_log(request, essay, log_pages):
         if not any(path.is_relative_to(Path(root).resolve()) for root in roots):
             raise LogError(f"'log' must be a file in the settings folder: {settings}", *where)
     else:
-        path, where = presets / f"{DEFAULT_LOG}.toml", None
+        path = presets / f"{DEFAULT_LOG}.toml"
     if where and not path.exists():  # said against the line that names it, not the file
         raise LogError(f"'log' {named or settings}: log definition not found", *where)
     return read_log(path), (path.resolve(),)
