@@ -101,7 +101,11 @@ def watch_and_rebuild(make_request, report, quiet=False, hooks=None):
             click.echo(f"{reason}: rebuilt {names} in {time.perf_counter() - started:.2f} s")
         return watched_files(request.templates, inputs)
 
-    follow(rebuild, stop=hooks.stop if hooks else None)
+    def known():
+        # taken before the first build too, so an edit made while it runs is not missed
+        return watched_files(request.templates, inputs)
+
+    follow(rebuild, known, stop=hooks.stop if hooks else None)
 
 
 def watch_library(run, sources, hooks=None):
