@@ -115,37 +115,14 @@ def _cmap(path, stamp):
 CMAP_FORMAT = b"booklet cmap 2\n"  # then the code points, 4 bytes each, little-endian
 
 
-def _cmap_file(path):
-    """Where a font's character map is kept: named by its path, size and time; or None."""
-    import hashlib
-    import os
-    import tempfile
-
-    owner = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
-    folder = Path(tempfile.gettempdir()) / f"booklet-fonts-{owner}"
-    try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        info = folder.stat()
-        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
-            return None  # not a folder only this user can write: never trust what is in it
-        font = Path(path).stat()
-    except OSError:
-        return None
-    key = f"{Path(path).resolve()}\0{font.st_size}\0{font.st_mtime_ns}"
-    return folder / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".cmap")
-
-
 def _saved_cmap(path):
     """The saved character map of a font, or None when there is none (or it is damaged)."""
     import array
 
-    where = _cmap_file(path)
-    try:
-        data = where.read_bytes() if where else b""
-    except OSError:
-        return None
-    body = data[len(CMAP_FORMAT) :]
-    if not data.startswith(CMAP_FORMAT) or len(body) % 4:
+    from . import cache
+
+    body = cache.read(path, "cmap", CMAP_FORMAT)
+    if body is None or len(body) % 4:
         return None
     points = array.array("I")
     points.frombytes(body)
@@ -157,17 +134,14 @@ def _saved_cmap(path):
 def _save_cmap(path, points):
     """Keep a font's character map beside the others; silently not, if it cannot."""
     import array
-    import os
 
-    where = _cmap_file(path)
-    if where is None:
-        return
-    temporary = where.with_name(f".{where.name}.{os.getpid()}.tmp")
+    from . import cache
+
     try:
-        temporary.write_bytes(CMAP_FORMAT + array.array("I", points).tobytes())
-        os.replace(temporary, where)
-    except (OSError, OverflowError):
-        temporary.unlink(missing_ok=True)
+        body = array.array("I", points).tobytes()
+    except OverflowError:
+        return
+    cache.keep(path, "cmap", CMAP_FORMAT, body)
 
 
 def script(char):

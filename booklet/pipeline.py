@@ -190,11 +190,13 @@ def _import_libraries():
     """WeasyPrint, Markdown and Jinja, which every build uses, imported in one place (timed)."""
     import jinja2  # noqa: F401
 
+    from .hyphenation import keep_patterns
     from .startup import import_markdown, import_weasyprint
     from .timings import install
 
     import_markdown()
     import_weasyprint()
+    keep_patterns()
     install()
     if not _FROZEN:
         import gc

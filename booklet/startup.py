@@ -1,5 +1,6 @@
-"""Import WeasyPrint without its slowest start-up step."""
+"""Import WeasyPrint without its slowest start-up steps."""
 
+import re
 import sys
 from contextlib import contextmanager
 
@@ -38,7 +39,58 @@ def import_weasyprint():
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
             del sys.modules[name]
         import weasyprint
+    _quick_c_types()
     return weasyprint
+
+
+# A C type as WeasyPrint names it to cffi: a name (a typedef or a primitive type) and
+# pointer stars, or one array bound: "PangoRectangle *", "FcChar8 **", "hb_codepoint_t[55]".
+SIMPLE_C_TYPE = re.compile(r"([A-Za-z_]\w*(?: [A-Za-z_]\w*)*) ?(\**|\[(\d*)\])")
+
+
+def _quick_c_types():
+    """Let cffi read WeasyPrint's simple C type names without running its C parser.
+
+    For each new type name (`ffi.new("hb_codepoint_t[55]")`, a new length per font
+    subset) cffi parses a C file that redeclares every typedef WeasyPrint has: ~6 ms
+    each, ~80 ms a build. Simple names are made from cffi's own declarations, the same
+    types (tests/test_speed.py); anything else (const, struct, functions) still goes
+    to the parser. Without the cffi internals this relies on, nothing changes.
+    """
+    try:
+        from cffi import model
+        from cffi.cparser import resolve_common_type
+        from weasyprint.text.ffi import ffi
+
+        parser = ffi._parser
+        declarations = parser._declarations
+        parse = parser.parse_type_and_quals
+        pointer = parser._get_type_pointer
+        primitive = model.PrimitiveType.ALL_PRIMITIVE_TYPES
+    except (ImportError, AttributeError):
+        return
+    if getattr(parse, "quick", False):
+        return
+
+    def quick(cdecl):
+        simple = SIMPLE_C_TYPE.fullmatch(cdecl.strip())
+        if not simple:
+            return parse(cdecl)
+        name, stars, length = simple.groups()
+        if "typedef " + name in declarations:
+            tp, quals = declarations["typedef " + name]
+        elif name in primitive:
+            tp, quals = resolve_common_type(parser, name)
+        else:
+            return parse(cdecl)
+        if stars.startswith("["):
+            return model.ArrayType(tp, int(length) if length else None), quals
+        for _ in stars:
+            tp, quals = pointer(tp, quals), 0
+        return tp, quals
+
+    quick.quick = True
+    parser.parse_type_and_quals = quick
 
 
 def import_markdown():

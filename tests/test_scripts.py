@@ -299,7 +299,7 @@ def test_a_fonts_character_map_is_kept_and_read_back_the_same(tmp_path, monkeypa
     font = tmp_path / "face.ttf"
     shutil.copy(ROOT / "templates" / "fonts" / "NotoSansThai-Regular.ttf", font)
     first = glyphs._cmap.__wrapped__(font, font.stat().st_mtime_ns)
-    (saved,) = (tmp_path / f"booklet-fonts-{os.getuid()}").glob("*.cmap")
+    (saved,) = (tmp_path / f"booklet-cache-{os.getuid()}").glob("*.cmap")
     assert saved.parent.stat().st_mode & 0o077 == 0  # only this user's
     assert glyphs._saved_cmap(font) == first and "ก" in first and "A" not in first
     saved.write_bytes(saved.read_bytes()[:-1])  # cut short: never trusted

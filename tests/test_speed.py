@@ -82,3 +82,64 @@ def test_quick_exit_flushes_output_and_leaves_no_font_copies(tmp_path):
     failed = build_py(tmp_path / "missing.md", env={"TMPDIR": str(temporary)})
     assert failed.returncode == 1
     assert failed.stderr.startswith("Error: ") and "file not found" in failed.stderr
+
+
+def test_quick_c_types_are_the_types_cffis_parser_makes():
+    """Every simple type name WeasyPrint asks cffi for gives the parser's own C type."""
+    from booklet.startup import import_weasyprint
+
+    import_weasyprint()
+    from weasyprint.text.ffi import ffi
+
+    quick = ffi._parser.parse_type_and_quals
+    assert getattr(quick, "quick", False)
+    parse = type(ffi._parser).parse_type_and_quals  # cffi's own, through its C parser
+    names = [
+        "PangoFcFontMap *",  # a typedef of an opaque struct
+        "FcChar8 **",
+        "char[]",
+        "char[4]",
+        "PangoRectangle *",
+        "PangoLogAttr[]",
+        "unsigned int *",  # a primitive of two words
+        "hb_tag_t[100]",
+        "hb_codepoint_t[55]",
+        "int",
+        "double *",
+        "const char *",  # not simple: the parser's
+        "struct _PangoRectangle *",
+    ]
+    for name in names:
+        mine, theirs = quick(name), parse(ffi._parser, name)
+        assert mine == theirs, name
+        with ffi._lock:  # cffi's own C type objects: the same one for both
+            assert ffi._get_cached_btype(mine[0]) is ffi._get_cached_btype(theirs[0]), name
+    assert ffi.sizeof("hb_codepoint_t[55]") == 55 * ffi.sizeof("hb_codepoint_t")
+
+
+def test_hyphenation_patterns_read_back_are_the_ones_parsed(tmp_path, monkeypatch):
+    """Kept patterns are Pyphen's own; a damaged file is parsed again, never trusted."""
+    import tempfile
+
+    import pyphen
+
+    from booklet import cache, hyphenation
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    hyphenation.keep_patterns()
+    path = pyphen.LANGUAGES["de_DE"]
+    parsed = pyphen.HyphDict(path)
+    first = pyphen.Pyphen(lang="de_DE")  # parsed, and kept
+    (kept,) = cache.folder().glob("*.hyph")
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    hyphenation.keep_patterns()
+    again = pyphen.Pyphen(lang="de_DE")  # read back
+    assert again.hd is not first.hd and again.hd.patterns == parsed.patterns
+    assert (
+        again.inserted("Rückenschmerzen") == first.inserted("Rückenschmerzen") != "Rückenschmerzen"
+    )
+    kept.write_bytes(kept.read_bytes()[:-7])  # cut short
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    hyphenation.keep_patterns()
+    assert pyphen.Pyphen(lang="de_DE").hd.patterns == parsed.patterns
