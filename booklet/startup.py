@@ -28,12 +28,60 @@ def _ldconfig_only():
         ctypes.util.find_library = original
 
 
+@contextmanager
+def _fonttools_on_first_use():
+    """Import fontTools' subsetter and variable-font instancer when WeasyPrint first uses them.
+
+    WeasyPrint imports both at start (with the font tables they pull in, ~0.1 s) for two
+    cases a booklet rarely meets: subsetting without libharfbuzz-subset, and a variable
+    font. While it is imported, `fontTools.subset` is a module loaded on its first
+    attribute (importlib's LazyLoader) and `instantiateVariableFont` a function that
+    imports the real one when called; afterwards both names are the real modules'.
+    """
+    import importlib.util
+    import types
+
+    names = ("fontTools.subset", "fontTools.varLib.instancer")
+    if any(name in sys.modules for name in names):
+        yield
+        return
+    try:
+        spec = importlib.util.find_spec(names[0])
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.loader is None:
+        yield
+        return
+    import fontTools
+
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    subset = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(subset)
+    # `from fontTools import subset` then finds it without touching it (a look at any
+    # attribute, `__spec__` too, would load it there and then)
+    fontTools.subset = subset
+
+    def instantiateVariableFont(*args, **kwargs):  # noqa: N802 (fontTools' name)
+        from fontTools.varLib.instancer import instantiateVariableFont as real
+
+        return real(*args, **kwargs)
+
+    instancer = types.ModuleType(names[1])
+    instancer.instantiateVariableFont = instantiateVariableFont
+    sys.modules[names[0]], sys.modules[names[1]] = subset, instancer
+    try:
+        yield
+    finally:
+        if sys.modules.get(names[1]) is instancer:
+            del sys.modules[names[1]]  # the next import of it is the real one
+
+
 def import_weasyprint():
     """Import weasyprint quickly; fall back to the ordinary lookup if that fails."""
     if "weasyprint" in sys.modules:
         return sys.modules["weasyprint"]
     try:
-        with _ldconfig_only():
+        with _ldconfig_only(), _fonttools_on_first_use():
             import weasyprint
     except OSError:  # a library only gcc or ld can find: forget the half import, retry
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:

@@ -143,3 +143,32 @@ def test_hyphenation_patterns_read_back_are_the_ones_parsed(tmp_path, monkeypatc
     monkeypatch.setattr(pyphen, "hdcache", {})
     hyphenation.keep_patterns()
     assert pyphen.Pyphen(lang="de_DE").hd.patterns == parsed.patterns
+
+
+def test_fonttools_subsetter_and_instancer_load_only_when_weasyprint_uses_them():
+    """Deferred at start, both work when called: the subsetter (no libharfbuzz-subset)
+    and the variable-font instancer are fontTools' own."""
+    import subprocess
+
+    code = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from booklet.startup import import_weasyprint
+import_weasyprint()
+print("fontTools.subset.svg" in sys.modules, "fontTools.varLib" in sys.modules)
+import weasyprint.pdf.fonts as fonts
+options = fonts.subset.Options()  # the real subsetter, loaded now
+print("fontTools.subset.svg" in sys.modules, type(options).__module__)
+from fontTools.ttLib import TTFont
+face = TTFont({str(ROOT / "templates" / "fonts" / "NotoSansMono-Regular.ttf")!r})
+try:
+    fonts.instantiateVariableFont(face, {{"wght": 400}}, static=True)
+except ValueError as error:  # a static face: fontTools' own refusal
+    print(error)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "False False"
+    assert out[1] == "True fontTools.subset"
+    assert "fvar" in out[2]
