@@ -1,7 +1,8 @@
 """The booklet's own words in the essay's language: catalogue, dates and writing direction.
 
 Catalogues are gettext `.po` files under `templates/locale/`, one per language
-(`es.po`, `pt_BR.po`), read as text: nothing is compiled ahead of time.
+(`es.po`, `pt_BR.po`), read as text: nothing is compiled ahead of time (a build keeps
+its compiled copy in the user's cache folder, booklet/cache.py).
 """
 
 import datetime as dt
@@ -9,6 +10,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import cache
 
 DEFAULT = "en"
 CATALOGUES = "locale"  # the folder under templates/
@@ -72,16 +75,49 @@ def locale_names(tag):
 
 
 def direction(tag):
-    """ "rtl" for scripts written right to left (Arabic, Hebrew, Persian, Urdu …), else "ltr"."""
+    """ "rtl" for scripts written right to left (Arabic, Hebrew, Persian, Urdu …), else "ltr".
+
+    CLDR's answer through Babel, kept per locale in the user's cache folder (loading a
+    locale's data costs ~30 ms and some MB, every build).
+    """
+    for name in locale_names(tag):
+        data = _locale_data(name)
+        if data is None:
+            continue
+        kept = cache.read(data, "dir", DIRECTION_FORMAT)
+        if kept in (b"rtl", b"ltr"):
+            return kept.decode()
+        order = _character_order(name)
+        if order is None:
+            continue
+        answer = "rtl" if order == "right-to-left" else "ltr"
+        cache.keep(data, "dir", DIRECTION_FORMAT, answer.encode())
+        return answer
+    return "ltr"
+
+
+DIRECTION_FORMAT = b"booklet direction 1\n"
+
+
+def _locale_data(name):
+    """Babel's data file for a locale name (found without importing Babel), or None."""
+    import importlib.util
+
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        return None
+    spec = importlib.util.find_spec("babel")
+    folders = spec.submodule_search_locations if spec else None
+    path = Path(folders[0]) / "locale-data" / f"{name}.dat" if folders else None
+    return path if path and path.is_file() else None
+
+
+def _character_order(name):
     from babel import Locale, UnknownLocaleError
 
-    for name in locale_names(tag):
-        try:
-            order = Locale.parse(name).character_order
-        except (ValueError, UnknownLocaleError):
-            continue
-        return "rtl" if order == "right-to-left" else "ltr"
-    return "ltr"
+    try:
+        return Locale.parse(name).character_order
+    except (ValueError, UnknownLocaleError):
+        return None
 
 
 def choose_language(tag, templates):
@@ -118,18 +154,30 @@ def _stamp(path):
     return info.st_mtime_ns, info.st_size
 
 
+MO_FORMAT = b"booklet catalogue 1\n"  # then the catalogue compiled, as a .mo file
+
+
 @functools.lru_cache(maxsize=32)
 def _translations(path, stamp):
-    """gettext translations straight from the .po text (compiled in memory, kept per stamp)."""
+    """gettext translations from the .po text: compiled in memory (Babel) when it changes,
+    kept compiled in the user's cache folder, read back by the standard library."""
+    import gettext
+    import struct
     from io import BytesIO
 
+    compiled = cache.read(path, "mo", MO_FORMAT)
+    if compiled is not None:
+        try:
+            return gettext.GNUTranslations(BytesIO(compiled))
+        except (OSError, struct.error, UnicodeDecodeError, ValueError):
+            pass  # damaged: compile again
     from babel.messages.mofile import write_mo
-    from babel.support import Translations
 
     buffer = BytesIO()
     write_mo(buffer, read_catalogue(path))
+    cache.keep(path, "mo", MO_FORMAT, buffer.getvalue())
     buffer.seek(0)
-    return Translations(fp=buffer)
+    return gettext.GNUTranslations(buffer)
 
 
 def template_messages(templates):

@@ -172,3 +172,34 @@ except ValueError as error:  # a static face: fontTools' own refusal
     assert out[0] == "False False"
     assert out[1] == "True fontTools.subset"
     assert "fvar" in out[2]
+
+
+def test_kept_catalogues_and_directions_read_back_the_same(tmp_path, monkeypatch):
+    """A language's words and direction, kept in the cache folder, are what Babel gives;
+    a damaged kept file is worked out again, never trusted."""
+    import tempfile
+
+    from babel import Locale
+
+    from booklet import cache, language
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    po = tmp_path / "fr.po"
+    po.write_bytes((ROOT / "templates" / "locale" / "fr.po").read_bytes())
+    compiled = language._translations.__wrapped__(po, 1)
+    (kept,) = cache.folder().glob("*.mo")
+    again = language._translations.__wrapped__(po, 2)  # read back, Babel not asked
+    words = [m.id for m in language.read_catalogue(po) if m.id and m.string][:20]
+    assert len(words) == 20
+    assert [again.gettext(w) for w in words] == [compiled.gettext(w) for w in words]
+    assert again.gettext(words[0]) != words[0]  # French, not the English msgid
+    kept.write_bytes(b"booklet catalogue 1\n" + b"\xde\x12\x04")  # damaged
+    assert language._translations.__wrapped__(po, 3).gettext(words[0]) == compiled.gettext(words[0])
+    for tag, babel_name in [("ar", "ar"), ("he-IL", "he_IL"), ("fa", "fa"), ("fr", "fr")]:
+        expected = "rtl" if Locale.parse(babel_name).character_order == "right-to-left" else "ltr"
+        assert language.direction(tag) == language.direction(tag) == expected, tag
+    assert len(list(cache.folder().glob("*.dir"))) >= 4
+    for kept in cache.folder().glob("*.dir"):
+        kept.write_bytes(b"booklet direction 1\nsideways")
+    assert language.direction("ar") == "rtl" and language.direction("fr") == "ltr"
+    assert language.direction("xx-nowhere") == "ltr"
