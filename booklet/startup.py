@@ -1,5 +1,6 @@
 """Import WeasyPrint without its slowest start-up steps."""
 
+import os
 import re
 import sys
 from contextlib import contextmanager
@@ -76,12 +77,77 @@ def _fonttools_on_first_use():
             del sys.modules[names[1]]  # the next import of it is the real one
 
 
+C_PARSE_FORMAT = "booklet cdef 1 cffi {cffi} pycparser {pycparser} python {python}\n"
+
+
+@contextmanager
+def _kept_c_declarations():
+    """Read WeasyPrint's C declarations (Pango, HarfBuzz, fontconfig) parsed, from the cache.
+
+    WeasyPrint declares ~450 lines of C to cffi at import, which cffi parses with
+    pycparser every start: ~50 ms. The parse (pycparser's syntax tree) is kept with
+    pickle in the user's own cache folder (booklet/cache.py: a folder only this user can
+    write), named by WeasyPrint's ffi.py and checked against the declarations' hash;
+    ~7 ms to read. cffi turns the tree into its types as always.
+    """
+    import importlib.util
+
+    try:
+        import cffi
+        import pycparser
+        from cffi import cparser
+
+        # found without importing weasyprint (a submodule's spec would import it)
+        package = importlib.util.find_spec("weasyprint").submodule_search_locations[0]
+        source = os.path.join(package, "text", "ffi.py")
+    except (ImportError, AttributeError, ValueError, TypeError, IndexError):
+        yield
+        return
+    header = C_PARSE_FORMAT.format(
+        cffi=cffi.__version__, pycparser=pycparser.__version__, python=sys.version_info[:2]
+    ).encode()
+    original = cparser.Parser._parse
+
+    def kept_parse(parser, csource):
+        if parser._declarations or len(csource) < 4096:  # the first, big cdef only
+            return original(parser, csource)
+        return _kept_parse(source, header, csource, lambda: original(parser, csource))
+
+    cparser.Parser._parse = kept_parse
+    try:
+        yield
+    finally:
+        cparser.Parser._parse = original
+
+
+def _kept_parse(source, header, csource, parse):
+    """cffi's parse of csource, kept: (syntax tree, macros, preprocessed source)."""
+    import hashlib
+    import pickle
+
+    from . import cache
+
+    digest = hashlib.sha256(csource.encode()).digest()
+    kept = cache.read(source, "cdef", header)
+    if kept is not None and kept[:32] == digest:
+        try:
+            return pickle.loads(kept[32:])  # noqa: S301 (this user's own folder, see cache.py)
+        except Exception:  # damaged, or from another version: parse again
+            pass
+    parsed = parse()
+    try:
+        cache.keep(source, "cdef", header, digest + pickle.dumps(parsed, protocol=5))
+    except (pickle.PicklingError, TypeError, RecursionError):
+        pass
+    return parsed
+
+
 def import_weasyprint():
     """Import weasyprint quickly; fall back to the ordinary lookup if that fails."""
     if "weasyprint" in sys.modules:
         return sys.modules["weasyprint"]
     try:
-        with _ldconfig_only(), _fonttools_on_first_use():
+        with _ldconfig_only(), _fonttools_on_first_use(), _kept_c_declarations():
             import weasyprint
     except OSError:  # a library only gcc or ld can find: forget the half import, retry
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:

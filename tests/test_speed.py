@@ -1,6 +1,7 @@
 """What makes builds fast stays correct: stage timings, the dictionary look-up, the quick exit."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -203,3 +204,39 @@ def test_kept_catalogues_and_directions_read_back_the_same(tmp_path, monkeypatch
         kept.write_bytes(b"booklet direction 1\nsideways")
     assert language.direction("ar") == "rtl" and language.direction("fr") == "ltr"
     assert language.direction("xx-nowhere") == "ltr"
+
+
+def test_kept_c_declarations_give_cffi_the_same_types(tmp_path):
+    """WeasyPrint's C declarations read back parsed are the ones cffi's parser makes."""
+    import subprocess
+
+    code = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from contextlib import nullcontext
+import booklet.startup as startup
+if sys.argv[1] == "parse":
+    startup._kept_c_declarations = nullcontext
+startup.import_weasyprint()
+from weasyprint.text.ffi import ffi
+parser = ffi._parser
+for name, (tp, quals) in sorted(parser._declarations.items()):
+    print(name, tp._get_c_name() if hasattr(tp, "_get_c_name") else repr(tp), quals)
+print(sorted(parser._int_constants.items()))
+print(ffi.sizeof("PangoRectangle"), ffi.offsetof("PangoRectangle", "height"))
+"""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # a cache folder of its own
+
+    def dump(mode):
+        return subprocess.run(
+            [sys.executable, "-c", code, mode], capture_output=True, text=True, check=True, env=env
+        ).stdout
+
+    parsed = dump("parse")
+    assert not list(tmp_path.glob("booklet-cache-*/*.cdef"))
+    first, again = dump("kept"), dump("kept")  # parsed and kept, then read back
+    (kept,) = tmp_path.glob("booklet-cache-*/*.cdef")
+    assert parsed.count("\n") > 200 and "function pango_layout_set_text" in parsed
+    assert first == again == parsed
+    kept.write_bytes(kept.read_bytes()[:-100])  # damaged: parsed again
+    assert dump("kept") == parsed
