@@ -228,6 +228,7 @@ def test_random_markdown_never_gives_a_traceback(tmp_path, body):
     render_html(essay, load_clinic(None), Edition(), 1)
 
 
+@pytest.mark.slow
 def test_random_markdown_lays_out(tmp_path):
     """A few odd but valid bodies also make it through layout without warnings."""
     from conftest import make_pdfs

@@ -27,6 +27,7 @@ def test_impose_writes_print_sheets_beside_and_explains_printing(tmp_path):
     assert "fold" in result.stdout and "staple" in result.stdout
 
 
+@pytest.mark.slow
 def test_settings_supply_option_defaults(tmp_path):
     out = tmp_path / "b.pdf"
     result = run_cli(ESSAY, "-o", out, "--config", EXAMPLE_CLINIC)
@@ -125,6 +126,7 @@ def test_real_process_error_is_one_line_without_traceback(tmp_path):
     assert process.stdout == ""
 
 
+@pytest.mark.slow
 def test_editions_in_one_run(tmp_path):
     out = tmp_path / "essay.pdf"
     result = run_cli(
@@ -228,6 +230,7 @@ def test_an_unexpected_failure_is_still_one_line(tmp_path, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_editions_built_in_parallel_match_single_builds(tmp_path):
     """Workers lay out the same bytes the one-edition path does."""
     together = tmp_path / "together" / "essay.pdf"

@@ -247,6 +247,7 @@ def test_a_local_library_never_imports_dask(tmp_path):
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 2
 
 
+@pytest.mark.slow
 def test_the_command_line_wins_then_the_environment_then_the_settings(tmp_path):
     """Each address names a scheme Dask does not know: the one line says which was used."""
     settings = tmp_path / "clinic.toml"

@@ -215,6 +215,7 @@ def test_command_line_wins_then_front_matter_then_settings_then_the_default(tmp_
     assert _chosen(tmp_path, plain, log_pages=0) == (None, ())
 
 
+@pytest.mark.slow
 def test_an_essay_that_names_its_log_gets_it_unless_told_no(tmp_path):
     folder = tmp_path / "named"
     essay = _essay(folder, "headache")

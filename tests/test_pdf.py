@@ -154,6 +154,7 @@ def test_tagged_for_screen_readers(plain, pdf_file):
     assert "pdfuaid" in bytes(pdf.Root.Metadata.read_bytes()).decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pages", [1, 2, 7])
 def test_log_pages_added_exactly_as_asked(tmp_path, plain, pages):
     reading = build_clean(tmp_path, log_pages=pages)["reading copy"]
@@ -315,6 +316,7 @@ def test_large_print_body_is_18pt_on_a4_pages(tmp_path):
     assert sum("Episode log · page" in t for t in texts) == 1
 
 
+@pytest.mark.slow
 def test_every_pdf_opens_cleanly_in_qpdf_and_pdfium(tmp_path):
     """qpdf's check (through pikepdf) finds nothing; PDFium opens and draws every page."""
     import pypdfium2 as pdfium

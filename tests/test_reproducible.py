@@ -53,6 +53,7 @@ def build_at(tmp_path, monkeypatch, clock):
     return pdfs
 
 
+@pytest.mark.slow
 def test_no_clock_reaches_the_fonts_on_the_fonttools_path(tmp_path, monkeypatch, fonttools_path):
     early = build_at(tmp_path, monkeypatch, 1_800_000_000.0)
     late = build_at(tmp_path, monkeypatch, 1_900_000_000.0)
@@ -62,6 +63,7 @@ def test_no_clock_reaches_the_fonts_on_the_fonttools_path(tmp_path, monkeypatch,
     assert set(dates) <= {0} | shipped_font_dates(), dates  # no clock reading anywhere
 
 
+@pytest.mark.slow
 def test_a_source_date_epoch_the_user_sets_is_honoured(tmp_path, monkeypatch, fonttools_path):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     for clock in (1_900_000_000.0, 1_950_000_000.0):

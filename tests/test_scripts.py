@@ -264,6 +264,7 @@ def test_a_japanese_build_adds_the_cjk_face_and_code_adds_mono(tmp_path):
         assert (fonts / name).stat().st_size not in sizes, name
 
 
+@pytest.mark.slow
 def test_a_latin_pdf_embeds_no_cjk_or_indic_face(tmp_path):
     code, lines, data = build(tmp_path, "ja-colonoscopy.md")  # the corpus folder, copied
     latin = tmp_path / "latin.pdf"

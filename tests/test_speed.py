@@ -206,6 +206,7 @@ def test_kept_catalogues_and_directions_read_back_the_same(tmp_path, monkeypatch
     assert language.direction("xx-nowhere") == "ltr"
 
 
+@pytest.mark.slow
 def test_kept_c_declarations_give_cffi_the_same_types(tmp_path):
     """WeasyPrint's C declarations read back parsed are the ones cffi's parser makes."""
     import subprocess

@@ -79,6 +79,7 @@ def test_both_checkers_pass(built, name):
     assert [(f.rule, f.message) for f in result.findings if f.severity == "error"] == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["medication-schedule", "dialysis-days"])
 def test_every_row_on_one_page_under_the_header(built, name):
     texts = page_texts(built[name][0].read_bytes())
@@ -124,6 +125,7 @@ def _columns(cell):
     return int(attributes.get("/ColSpan", 1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["medication-schedule", "dialysis-days", "tall-row"])
 def test_one_tag_row_per_row_all_of_one_width(built, pdf_file, name):
     pdf = pdf_file(built[name][0].read_bytes())
@@ -137,6 +139,7 @@ def test_one_tag_row_per_row_all_of_one_width(built, pdf_file, name):
     assert all(str(c.A.Scope) == "/Column" for c in table[0])
 
 
+@pytest.mark.slow
 def test_a_row_taller_than_a_page_splits_with_a_warning_on_its_line(built):
     path, stderr = built["tall-row"]
     essay = FOLDER / "tall-row.md"
@@ -163,6 +166,7 @@ def _owner(pdf, annotation):
     return tree[int(annotation.StructParent)]
 
 
+@pytest.mark.slow
 def test_each_link_is_one_link_element_with_all_its_parts(built, pdf_file):
     pdf = pdf_file(built["resources"][0].read_bytes())
     annotations = _link_annotations(pdf)
@@ -194,6 +198,7 @@ def _link_annotations_of(annotations, address):
     ]
 
 
+@pytest.mark.slow
 def test_a_link_over_a_page_break_says_all_its_text(built, pdf_file):
     pdf = pdf_file(built["resources"][0].read_bytes())
     annotations = _link_annotations_of(
@@ -205,6 +210,7 @@ def test_a_link_over_a_page_break_says_all_its_text(built, pdf_file):
         assert said.startswith("the complete National Institute") and said.endswith("eyes and feet")
 
 
+@pytest.mark.slow
 def test_skipped_heading_levels_are_mended_and_reported(built, pdf_file):
     path, stderr = built["skipped-levels"]
     essay = FOLDER / "skipped-levels.md"
@@ -245,6 +251,7 @@ def _visual_lines(data, number):
     return ["".join(c for _, c in sorted(chars)) for _, chars in sorted(lines.items())]
 
 
+@pytest.mark.slow
 def test_addresses_read_left_to_right_in_arabic_and_hebrew(built):
     data = built["rtl-addresses"][0].read_bytes()
     number = next(n for n, text in enumerate(page_texts(data)) if "nurse" in text)
