@@ -31,7 +31,7 @@ bytecode: $(STAMP)
 booklet: bytecode
 	$(PY) build.py
 
-# The suite in two parts: `make test` (under a minute on 2 cores) leaves out the tests
+# The suite in two parts: `make test` (about 80 s on 2 cores) leaves out the tests
 # marked slow (real processes, many booklets), `make test-slow` runs just those; CI runs
 # both, `make test-all` runs everything at once.
 test: bytecode

@@ -30,11 +30,11 @@ def folder():
 def kept_file(source, suffix):
     """Where what was worked out from `source` is kept (`.suffix`), or None."""
     where = folder()
+    if where is None:
+        return None
     try:
         info = Path(source).stat()
     except OSError:
-        return None
-    if where is None:
         return None
     key = f"{Path(source).resolve()}\0{info.st_size}\0{info.st_mtime_ns}"
     return where / (hashlib.sha256(key.encode()).hexdigest()[:32] + f".{suffix}")

@@ -9,7 +9,7 @@ read back, unlike pickle) beside the fonts' character maps; ~10 ms to read.
 import marshal
 import sys
 
-HEADER = f"booklet hyphenation 1 marshal {marshal.version} python {sys.version_info[:2]}\n"
+HEADER = "booklet hyphenation 1 marshal {marshal} python {python} pyphen {pyphen}\n"
 
 
 def keep_patterns():
@@ -43,7 +43,9 @@ class _Kept(dict):
 def _header():
     import pyphen
 
-    return f"{HEADER.strip()} pyphen {pyphen.__version__}\n".encode()
+    return HEADER.format(
+        marshal=marshal.version, python=sys.version_info[:2], pyphen=pyphen.__version__
+    ).encode()
 
 
 def _read(path):

@@ -74,6 +74,9 @@ def locale_names(tag):
     return ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
 
 
+DIRECTION_FORMAT = b"booklet direction 1\n"  # then "rtl" or "ltr"
+
+
 def direction(tag):
     """ "rtl" for scripts written right to left (Arabic, Hebrew, Persian, Urdu …), else "ltr".
 
@@ -94,9 +97,6 @@ def direction(tag):
         cache.keep(data, "dir", DIRECTION_FORMAT, answer.encode())
         return answer
     return "ltr"
-
-
-DIRECTION_FORMAT = b"booklet direction 1\n"
 
 
 def _locale_data(name):

@@ -99,7 +99,7 @@ def watch_and_rebuild(make_request, report, quiet=False, hooks=None):
             if hooks:
                 hooks.built(request, built)
             click.echo(f"{reason}: rebuilt {names} in {time.perf_counter() - started:.2f} s")
-        return watched_files(request.templates, inputs)
+        return known()
 
     def known():
         # taken before the first build too, so an edit made while it runs is not missed
