@@ -3,6 +3,7 @@
 import re
 import tomllib
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from .editions import DEFAULT_LOG
@@ -174,10 +175,25 @@ class LogDefinition:
         """The intro's paragraphs (blank lines part them)."""
         return [" ".join(p.split()) for p in re.split(r"\n\s*\n", self.intro) if p.strip()]
 
-    @property
+    @cached_property
     def rows(self):
         """The card's rows, in the definition's order."""
         return card_rows(self.fields)
+
+    @property
+    def widths(self):
+        """Every width (in %) a cell of the card has, each once."""
+        return sorted({width for row in self.rows for width in row.widths})
+
+    @property
+    def line_counts(self):
+        """Every number of writing lines a `lines` field of the card has, each once."""
+        return sorted({field.lines for field in self.fields if field.kind == "lines"})
+
+    @property
+    def rules(self):
+        """The numbers of the ruled lines inside a `lines` field (the last line is its edge)."""
+        return list(range(1, max(self.line_counts, default=1)))
 
     @property
     def scale_groups(self):

@@ -7,6 +7,7 @@ from conftest import ESSAY, EXAMPLE_CLINIC, ROOT
 
 from booklet.editions import Edition
 from booklet.essay import read_essay
+from booklet.logbook import default_log
 from booklet.render import render_html
 from booklet.settings import load_clinic
 
@@ -44,3 +45,22 @@ def test_large_print_uses_its_stylesheets():
     html = render_html(read_essay(ESSAY), load_clinic(None), Edition(large_print=True))
     assert 'large-print.css"' in html and 'page-a4.css"' in html
     assert 'page-a5.css"' not in html
+
+
+def test_the_log_cards_carry_no_style_attributes_so_they_share_their_styles():
+    """WeasyPrint shares one computed style between elements with the same classes and no
+    style attribute: every card after the first is styled almost for free. The cells'
+    widths and the fields' lines are classes, defined once in the head."""
+    html = render_html(read_essay(ESSAY), load_clinic(None), Edition(), log_pages=2)
+    log = html[html.index('<section class="log"') :]
+    assert log.count('class="episode"') == 4
+    assert " style=" not in log
+    head = html[: html.index("</head>")]
+    definition = default_log()
+    assert definition.widths and definition.line_counts
+    for width in definition.widths:
+        name = "w" + str(width).replace(".", "-")
+        assert f".log .{name} {{ width: {width}%; }}" in head
+        assert f' {name}"' in log
+    for lines in definition.line_counts:
+        assert f".log .lines-{lines} {{ --lines: {lines}; }}" in head
