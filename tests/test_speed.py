@@ -241,3 +241,32 @@ print(ffi.sizeof("PangoRectangle"), ffi.offsetof("PangoRectangle", "height"))
     assert first == again == parsed
     kept.write_bytes(kept.read_bytes()[:-100])  # damaged: parsed again
     assert dump("kept") == parsed
+
+
+@pytest.mark.parametrize("large_print", [False, True])
+def test_every_log_card_is_laid_out_once(monkeypatch, large_print):
+    """WeasyPrint lays a page's last block out again when its bottom padding reaches the
+    page's foot (it counts that padding twice); full pages of cards did, every page. The
+    cards keep their bottom space in the last row's margin, so each is laid out once."""
+    from weasyprint.layout import block
+
+    from booklet.editions import Edition
+    from booklet.essay import read_essay
+    from booklet.layout import lay_out
+    from booklet.render import render_html
+    from booklet.settings import load_clinic
+
+    layouts = []
+    original = block.block_level_layout
+
+    def counted(context, box, *args, **kwargs):
+        if box.element_tag == "div" and "episode" in (box.element.get("class") or "").split():
+            layouts.append(box.element.get("aria-label"))
+        return original(context, box, *args, **kwargs)
+
+    monkeypatch.setattr(block, "block_level_layout", counted)
+    html = render_html(read_essay(ESSAY), load_clinic(None), Edition(large_print=large_print), 3)
+    layout = lay_out(html, ROOT.as_uri() + "/", [ROOT], ESSAY)
+    cards = html.count('<div class="episode"')
+    assert cards == 6 and len(layout.document.pages) > 3
+    assert sorted(layouts) == sorted(set(layouts)) and len(layouts) == cards, layouts
