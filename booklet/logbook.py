@@ -180,10 +180,11 @@ class LogDefinition:
         """The card's rows, in the definition's order."""
         return card_rows(self.fields)
 
-    @property
-    def widths(self):
-        """Every width (in %) a cell of the card has, each once."""
-        return sorted({width for row in self.rows for width in row.widths})
+    @cached_property
+    def width_classes(self):
+        """{width in %: its class name} for every width a cell of the card has: 27.9 is w27-9."""
+        widths = sorted({width for row in self.rows for width in row.widths})
+        return {width: "w" + str(width).replace(".", "-") for width in widths}
 
     @property
     def line_counts(self):

@@ -57,9 +57,9 @@ def test_the_log_cards_carry_no_style_attributes_so_they_share_their_styles():
     assert " style=" not in log
     head = html[: html.index("</head>")]
     definition = default_log()
-    assert definition.widths and definition.line_counts
-    for width in definition.widths:
-        name = "w" + str(width).replace(".", "-")
+    assert definition.width_classes and definition.line_counts
+    for width, name in definition.width_classes.items():
+        assert name == "w" + str(width).replace(".", "-")
         assert f".log .{name} {{ width: {width}%; }}" in head
         assert f' {name}"' in log
     for lines in definition.line_counts:
