@@ -156,18 +156,23 @@ class LogDefinition:
     def translated(self, gettext):
         """The same log in a catalogue's words; what the catalogue lacks stays as written.
 
-        Field keys and the entry (the PDF's field names) never change.
+        Field keys and the entry (the PDF's field names) never change; fewer cards go on a
+        page when the longer words no longer let as many fit.
         """
         fields = tuple(
             replace(f, label=gettext(f.label), help=gettext(f.help) if f.help else "")
             for f in self.fields
         )
+        # Longer words can need more rows (three short fields no longer side by side, a
+        # label above its line): as many cards a page as still fit, at least one.
+        fitting = max(1, fitting_cards(card_lines(fields)))
         return replace(
             self,
             title=gettext(self.title),
             intro="\n\n".join(gettext(paragraph) for paragraph in self.paragraphs),
             entry_name=gettext(self.entry_title),
             fields=fields,
+            per_page=min(self.per_page, fitting),
         )
 
     @property

@@ -220,3 +220,23 @@ def test_a_language_babel_does_not_know_still_writes_its_dates(tmp_path):
     pdfs, warnings = make_pdfs(tmp_path, source=essay)
     assert len(warnings) == 1 and "no catalogue for the essay's language 'qq'" in warnings[0]
     assert "1 May 2024" in all_text(pdfs["reading copy"])  # English, as its words are
+
+
+@pytest.mark.parametrize("language", ["ar", "he", "de"])
+def test_translated_cards_fill_the_log_pages_they_say(tmp_path, language):
+    """Longer words can put a card's short fields on one more row: the log then puts fewer
+    cards on a page rather than letting one fall onto an untitled page of its own."""
+    pdfs, _ = make_pdfs(tmp_path, source=ESSAYS / f"{language}.md", log_pages=2)
+    data = pdfs["reading copy"]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        per_page = [
+            {str(a.T).split("_")[0] for a in page.obj.get("/Annots", []) if "/T" in a}
+            for page in pdf.pages
+        ]
+    card_pages = [cards for cards in per_page if cards]
+    assert len(card_pages) == 2, per_page  # --log-pages 2: two pages of cards, no more
+    assert len(card_pages[0]) == len(card_pages[1]) >= 1
+    texts = [t for t, cards in zip(page_texts(data), per_page, strict=True) if cards]
+    for page, text in enumerate(texts, 1):  # each opens with its "title · page k of 2"
+        title = next(line for line in text.splitlines() if "·" in line)
+        assert re.findall(r"\d+", title) == [str(page), "2"], title
