@@ -175,6 +175,24 @@ except ValueError as error:  # a static face: fontTools' own refusal
     assert "fvar" in out[2]
 
 
+def test_the_field_face_is_embedded_without_the_adobe_glyph_list():
+    """WeasyPrint reads every glyph of a field's face; the placeholder names its glyphs,
+    so fontTools never imports and builds the Adobe Glyph List for it (~30 ms)."""
+    import subprocess
+
+    code = f"""
+import sys
+from fontTools.ttLib import TTFont
+face = TTFont({str(ROOT / "templates" / "fonts" / "BookletFieldPlaceholder.ttf")!r})
+widths = [glyph.width for glyph in face.getGlyphSet().values()]  # as WeasyPrint does
+print(face.getGlyphOrder(), widths, face.getBestCmap(), "fontTools.agl" in sys.modules)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == "['.notdef', 'space'] [527, 280] {32: 'space'} False".split()
+
+
 def test_kept_catalogues_and_directions_read_back_the_same(tmp_path, monkeypatch):
     """A language's words and direction, kept in the cache folder, are what Babel gives;
     a damaged kept file is worked out again, never trusted."""
