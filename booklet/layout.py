@@ -87,8 +87,11 @@ def _problems(records, refused):
     return list(problems.values())
 
 
-def lay_out(html, base_url, roots, source, font_config=None):
-    """Lay out HTML into pages; only files under `roots` and data: URIs are read."""
+def lay_out(html, base_url, roots, source, font_config=None, stylesheets=()):
+    """Lay out HTML into pages; only files under `roots` and data: URIs are read.
+
+    `stylesheets`: from shared_stylesheets(), given to WeasyPrint already parsed.
+    """
     from .startup import import_weasyprint
 
     HTML = import_weasyprint().HTML  # noqa: N806
@@ -96,14 +99,82 @@ def lay_out(html, base_url, roots, source, font_config=None):
 
     fetcher = SandboxFetcher(roots)
     with _weasyprint_messages() as records:
+        records += [record for sheet in stylesheets for record in sheet.records]
         try:
             document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                font_config=font_config, pdf_forms=True, pdf_tags=True
+                font_config=font_config,
+                pdf_forms=True,
+                pdf_tags=True,
+                stylesheets=[sheet.css for sheet in stylesheets],
             )
         except RecursionError:
             raise RenderError("the document is nested too deeply to lay out", source) from None
     problems = _problems(records, fetcher.refused)
-    return Layout(document, problems, list(dict.fromkeys(fetcher.read)), source)
+    read = [sheet.path for sheet in stylesheets] + fetcher.read
+    return Layout(document, problems, list(dict.fromkeys(read)), source)
+
+
+@dataclass(frozen=True)
+class Stylesheet:
+    """A stylesheet parsed once a process, and what WeasyPrint said while parsing it."""
+
+    path: object
+    css: object
+    records: tuple
+
+
+_PARSED = {}  # (path, modified, size): Stylesheet
+# Parsed once and shared only when parsing reads nothing else and registers nothing: at-rules
+# that fetch (@import), register (@font-face, @counter-style, @color-profile) or any url()
+# are left to the build's own sandboxed fetcher and font configuration.
+SHAREABLE_AT_RULES = re.compile(
+    rb"@(?:page|media|supports|(?:top|bottom|left|right)-[a-z-]+)\b", re.IGNORECASE
+)
+
+
+def shared_stylesheets(paths):
+    """`paths` parsed once a process, in order; None when one must be linked as before.
+
+    Parsing booklet.css costs ~40 ms of CPU: a library's handouts, --watch's rebuilds and
+    the editions of one run share one parse (forked workers inherit it). They reach
+    WeasyPrint as user stylesheets, a different origin from the document's own; all of
+    an edition's sheets go the same way, so their cascade order stays as written. A sheet
+    that is missing or reads anything else (see SHAREABLE_AT_RULES) keeps its <link>.
+    """
+    sheets = []
+    for path in paths:
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        key = (path, status.st_mtime_ns, status.st_size)
+        if key not in _PARSED:
+            sheet = _parse_alone(path)
+            if sheet is None:
+                return None
+            _PARSED[key] = sheet
+        sheets.append(_PARSED[key])
+    return sheets
+
+
+def _parse_alone(path):
+    """A Stylesheet of `path` if parsing it needs nothing but its own text, else None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"url(" in data.lower() or len(re.findall(rb"@", data)) != len(
+        SHAREABLE_AT_RULES.findall(data)
+    ):
+        return None
+    from io import BytesIO
+
+    from .startup import import_weasyprint
+
+    css_class = import_weasyprint().CSS
+    with _weasyprint_messages() as records:  # decoded as a <link>'s would be
+        css = css_class(file_obj=BytesIO(data), base_url=path.as_uri())
+    return Stylesheet(path, css, tuple(records))
 
 
 @contextmanager

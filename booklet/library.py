@@ -295,9 +295,14 @@ def _laid_out(stale, folder, digests, jobs, scheduler=None):
 
         yield from on_cluster(stale, folder, digests, scheduler)
         return
+    from .pipeline import parse_stylesheets
+
     args = [(h, r, folder, digests[r.templates]) for h, r in stale]
-    # One handout alone lays its editions out in parallel itself; the fonts are inherited.
-    for _, result in map_unordered(_build_locally, args, jobs, shared=fonts()):
+    # One handout alone lays its editions out in parallel itself; the fonts and the
+    # parsed stylesheets are inherited.
+    shared = fonts()
+    parse_stylesheets([r for _, r in stale])
+    for _, result in map_unordered(_build_locally, args, jobs, shared=shared):
         yield result
 
 

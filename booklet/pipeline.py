@@ -137,6 +137,7 @@ def build_pdfs(request, font_config=None):
     editions = list(dict.fromkeys(output.edition for output in request.outputs))
     job = (essay, request, font_config, log, language, log_pages)
     if len(editions) > 1:
+        parse_stylesheets([request])  # once, here: the forked workers inherit them
         laid_out = _in_parallel(job, editions)
     else:
         laid_out = [_edition_pdf(job, editions[0])]
@@ -174,16 +175,38 @@ def _edition_pdf(job, edition):
     essay, request, font_config, log, language, log_pages = job
     folder = essay.path.resolve().parent
     roots = _roots(request, essay.path)
+    sheets = edition_stylesheets(request, edition)
     with stage("render (Jinja)"):
         html = render_html(
-            essay, request.clinic, edition, log_pages, request.templates, log, language
+            essay,
+            request.clinic,
+            edition,
+            log_pages,
+            request.templates,
+            log,
+            language,
+            link_stylesheets=sheets is None,
         )
     with stage("layout"):
-        layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config)
+        layout = lay_out(html, folder.as_uri() + "/", roots, essay.path, font_config, sheets or ())
     with stage("write: PDF objects"):
         data = write_pdf(layout)
     warnings = _messages(layout.problems, essay, request, layout.read)
     return data, len(layout.document.pages), warnings, layout.read
+
+
+def edition_stylesheets(request, edition):
+    """The edition's stylesheets, parsed once a process (None: the HTML links them)."""
+    from .layout import shared_stylesheets
+
+    return shared_stylesheets([request.templates / name for name in edition.stylesheets])
+
+
+def parse_stylesheets(requests):
+    """Parse the stylesheets the requests' editions use before workers are forked."""
+    for request in requests:
+        for edition in dict.fromkeys(output.edition for output in request.outputs):
+            edition_stylesheets(request, edition)
 
 
 def _import_libraries():

@@ -70,9 +70,19 @@ def make_environment(templates_dir):
 
 
 def render_html(
-    essay, clinic, edition, log_pages=0, templates_dir=TEMPLATES, log=None, language=None
+    essay,
+    clinic,
+    edition,
+    log_pages=0,
+    templates_dir=TEMPLATES,
+    log=None,
+    language=None,
+    link_stylesheets=True,
 ):
     """Fill templates/booklet.html; return the HTML text.
+
+    `link_stylesheets`: whether the edition's stylesheets are <link>ed (False: the build
+    gives them to WeasyPrint already parsed, booklet.layout.shared_stylesheets).
 
     `log` is the LogDefinition the log's pages are laid out from (None: the default preset);
     `language` the Language whose catalogue gives the booklet's own words (None: the
@@ -111,6 +121,7 @@ def render_html(
             language=language,
             qr_code=qr,
             templates_url=templates_dir.as_uri() + "/",
+            linked_stylesheets=edition.stylesheets if link_stylesheets else (),
             version=__version__,
             font_faces=Markup(FACES),
         )

@@ -288,3 +288,63 @@ def test_every_log_card_is_laid_out_once(monkeypatch, large_print):
     cards = html.count('<div class="episode"')
     assert cards == 6 and len(layout.document.pages) > 3
     assert sorted(layouts) == sorted(set(layouts)) and len(layouts) == cards, layouts
+
+
+def test_stylesheets_parsed_once_give_the_booklet_their_links_give(tmp_path, monkeypatch):
+    """The shipped stylesheets reach WeasyPrint parsed once a process; the booklet is the
+    same, byte for byte, as when the HTML links them and WeasyPrint parses them itself."""
+    from conftest import make_pdfs
+
+    from booklet import layout
+    from booklet.editions import Edition
+
+    shipped = [ROOT / "templates" / name for name in Edition(large_print=True).stylesheets]
+    sheets = layout.shared_stylesheets(shipped)
+    assert [sheet.path for sheet in sheets] == shipped
+    assert layout.shared_stylesheets(shipped)[0].css is sheets[0].css  # parsed once
+    given, original = [], layout.shared_stylesheets
+
+    def recorded(paths, link=False):
+        given.append(None if link else original(paths))
+        return given[-1]
+
+    monkeypatch.setattr(layout, "shared_stylesheets", recorded)
+    (shared,) = make_pdfs(tmp_path, large_print=True, log_pages=2)[0].values()
+    assert [sheet.css for sheet in given.pop()] == [sheet.css for sheet in sheets]
+    monkeypatch.setattr(layout, "shared_stylesheets", lambda paths: recorded(paths, link=True))
+    (linked,) = make_pdfs(tmp_path, large_print=True, log_pages=2)[0].values()
+    assert given == [None]
+    assert shared == linked and len(shared) > 20_000
+
+
+def test_a_stylesheet_that_reads_other_files_is_linked_and_an_edited_one_parsed_again(
+    tmp_path,
+):
+    """@import, @font-face and url() are left to the build's own sandboxed fetcher; a
+    sheet edited under --watch is parsed again, and every sheet is among the files read."""
+    from booklet.layout import lay_out, shared_stylesheets
+
+    plain = tmp_path / "plain.css"
+    plain.write_text(
+        "@page { size: A5; @bottom-center { content: counter(page) } }\np { color: red }"
+    )
+    first = shared_stylesheets([plain])
+    assert first is not None and first[0].records == ()
+    for text in (
+        "@import url(other.css);",
+        "@font-face { font-family: X; src: url(x.ttf) }",
+        ".essay { background: url(bg.png) }",
+        "/* mail me@example.org */ p { color: red }",  # unsure: linked, as before
+    ):
+        other = tmp_path / f"other{len(text)}.css"
+        other.write_text(text)
+        assert shared_stylesheets([plain, other]) is None, text
+    assert shared_stylesheets([tmp_path / "missing.css"]) is None
+    plain.write_text("p { color: blue; colour: green }")  # edited: a new size, parsed again
+    again = shared_stylesheets([plain])
+    assert again[0].css is not first[0].css
+    assert any("colour" in record.getMessage() for record in again[0].records)
+    html = "<p>Hello</p>"
+    laid = lay_out(html, tmp_path.as_uri() + "/", [tmp_path], tmp_path / "x.md", None, again)
+    assert plain in laid.read
+    assert any("colour" in problem.reason for problem in laid.problems)  # said every build
