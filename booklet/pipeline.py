@@ -175,7 +175,8 @@ def _edition_pdf(job, edition):
     essay, request, font_config, log, language, log_pages = job
     folder = essay.path.resolve().parent
     roots = _roots(request, essay.path)
-    sheets = edition_stylesheets(request, edition)
+    with stage("CSS: stylesheets, cascade"):
+        sheets = edition_stylesheets(request, edition)
     with stage("render (Jinja)"):
         html = render_html(
             essay,
