@@ -152,6 +152,8 @@ def shared_stylesheets(paths):
             sheet = _parse_alone(path)
             if sheet is None:
                 return None
+            for old in [k for k in _PARSED if k[0] == path]:  # an edited sheet's last parse
+                del _PARSED[old]
             _PARSED[key] = sheet
         sheets.append(_PARSED[key])
     return sheets

@@ -322,6 +322,7 @@ def test_a_stylesheet_that_reads_other_files_is_linked_and_an_edited_one_parsed_
 ):
     """@import, @font-face and url() are left to the build's own sandboxed fetcher; a
     sheet edited under --watch is parsed again, and every sheet is among the files read."""
+    from booklet import layout
     from booklet.layout import lay_out, shared_stylesheets
 
     plain = tmp_path / "plain.css"
@@ -343,6 +344,9 @@ def test_a_stylesheet_that_reads_other_files_is_linked_and_an_edited_one_parsed_
     plain.write_text("p { color: blue; colour: green }")  # edited: a new size, parsed again
     again = shared_stylesheets([plain])
     assert again[0].css is not first[0].css
+    assert [key for key in layout._PARSED if key[0] == plain] == [
+        (plain, plain.stat().st_mtime_ns, plain.stat().st_size)
+    ]  # the last parse only: a long --watch keeps one per sheet
     assert any("colour" in record.getMessage() for record in again[0].records)
     html = "<p>Hello</p>"
     laid = lay_out(html, tmp_path.as_uri() + "/", [tmp_path], tmp_path / "x.md", None, again)
