@@ -211,35 +211,25 @@ def parse_stylesheets(requests):
 
 
 def _import_libraries():
-    """WeasyPrint, Markdown and Jinja, which every build uses, imported in one place (timed).
+    """WeasyPrint, Markdown and Jinja, which every build uses, imported in one place (timed)."""
+    import jinja2  # noqa: F401
 
-    The first time, with the garbage collector off: what the imports make lives as long
-    as the process and is almost never garbage (~500 objects of ~400,000), yet each of
-    their collections walked it all again (~60 ms of CPU a build, make bench). Then it is
-    frozen: the collector need not walk it at every full collection during layout either
-    (~0.1 s). Once: in --watch and a library, later builds' garbage must stay collectable.
-    """
-    import gc
+    from .hyphenation import keep_patterns
+    from .startup import import_markdown, import_weasyprint
+    from .timings import install
 
-    first = not _FROZEN
-    if first:
-        gc.disable()
-    try:
-        import jinja2  # noqa: F401
+    import_markdown()
+    import_weasyprint()
+    keep_patterns()
+    install()
+    if not _FROZEN:
+        import gc
 
-        from .hyphenation import keep_patterns
-        from .startup import import_markdown, import_weasyprint
-        from .timings import install
-
-        import_markdown()
-        import_weasyprint()
-        keep_patterns()
-        install()
-    finally:
-        if first:
-            gc.freeze()
-            gc.enable()
-            _FROZEN.append(True)
+        # What the imports made lives as long as the process: the garbage collector
+        # need not walk it again at every full collection during layout (~0.1 s).
+        # Once: in --watch and a library, later builds' garbage must stay collectable.
+        gc.freeze()
+        _FROZEN.append(True)
 
 
 _FROZEN = []  # gc.freeze() done
